@@ -1,0 +1,125 @@
+//! The commands of the one binary.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::time::Duration;
+
+use crate::config::Settings;
+use crate::local_postgres::LocalCluster;
+use crate::startup::Application;
+use crate::{db, routes, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "preferred-item-service", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Probe /health/ready on the local server; exit 0 when ready.
+    Healthcheck {
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            println!("{}", routes::openapi().to_pretty_json()?);
+            Ok(())
+        }
+        Command::Healthcheck { timeout } => {
+            let settings = Settings::load()?;
+            healthcheck(settings.server.port, Duration::from_secs(timeout)).await
+        }
+        Command::Migrate => {
+            let settings = Settings::load()?;
+            telemetry::init(settings.log_format(), "info");
+            let pool = connect(&settings).await?;
+            db::migrate(&pool).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Serve => serve().await,
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format(), "info");
+    let pool = connect(&settings).await?;
+    db::migrate(&pool).await?;
+    if settings.demo_data() && db::seed_demo_data(&pool).await? {
+        tracing::info!("loaded the demo catalog into the empty database");
+    }
+    let application = Application::build(&settings, pool)?;
+    tracing::info!(
+        port = application.port(),
+        docs = %format!("http://127.0.0.1:{}/docs/", application.port()),
+        "listening"
+    );
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+/// The pool over the configured database, or over the private local
+/// cluster when none is configured (never in production: settings
+/// validation requires DATABASE_URL there). Waits up to 30 s for the
+/// database, so that starting next to it is no error.
+async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    let url = match db::url(&settings.database) {
+        Some(url) => url,
+        None => {
+            let dir = settings.embedded_database.data_dir.clone();
+            let cluster = tokio::task::spawn_blocking(move || LocalCluster::start_or_reuse(&dir))
+                .await?
+                .context("starting the local PostgreSQL cluster")?;
+            let url = cluster.url("postgres");
+            tracing::info!(%url, data_dir = %cluster.data_dir.display(), "using the local PostgreSQL cluster");
+            url
+        }
+    };
+    let pool = db::pool(&settings.database, &url)?;
+    db::wait_until_reachable(&pool, Duration::from_secs(30)).await?;
+    Ok(pool)
+}
+
+/// A minimal HTTP/1.1 GET, so that images need no curl.
+async fn healthcheck(port: u16, timeout: Duration) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream
+            .write_all(
+                b"GET /health/ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            )
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(timeout, probe)
+        .await
+        .context("the service did not answer in time")?
+        .context("the service is not reachable")?;
+    let status_line = String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        Ok(())
+    } else {
+        anyhow::bail!("not ready: {status_line}")
+    }
+}

@@ -1,0 +1,343 @@
+//! Settings, loaded in layers: built-in defaults, then an optional TOML file,
+//! then environment variables.
+//!
+//! Environment variables use the prefix `APP` and `__` for nesting
+//! (`APP__SERVER__PORT`). Two names are stable exceptions: `APP_ENVIRONMENT`
+//! selects the environment, and `DATABASE_URL` is honoured as is. A file is
+//! read from `APP_CONFIG_FILE` when set, else from `config.toml` in the
+//! working directory when it exists.
+
+use anyhow::{bail, Context};
+use rust_decimal::Decimal;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::StatusWeights;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Local,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub embedded_database: EmbeddedDatabaseSettings,
+    pub log: LogSettings,
+    /// Load the demo catalog into an empty database at start. Defaults to
+    /// on outside production and off in production.
+    pub demo_data: Option<bool>,
+    pub preferred_item: PreferredItemSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Largest JSON body accepted by the single-record routes, in bytes.
+    pub json_limit_bytes: usize,
+    /// Largest body accepted by the batch and bulk routes, in bytes.
+    pub large_body_limit_bytes: usize,
+    /// Time a client has to send its whole body once the head is in.
+    pub body_read_timeout_ms: u64,
+    /// How long in-flight requests may run after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// Longer than a load balancer's usual 60 s idle timeout, so that the
+    /// balancer, not the service, closes idle connections.
+    pub keep_alive_secs: u64,
+    /// Time a client has to send its request head.
+    pub client_request_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `DATABASE_URL`. When unset outside production, a private cluster is
+    /// started from the local PostgreSQL binaries.
+    #[serde(skip_serializing)]
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    /// How long a request waits for a pooled connection before it gets 503.
+    pub acquire_timeout_ms: u64,
+    /// Server-side limit on any one statement.
+    pub statement_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddedDatabaseSettings {
+    /// Where the private cluster keeps its data.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `json` or `pretty`; defaults to `json` in production and `pretty`
+    /// elsewhere. Levels come from `RUST_LOG`.
+    pub format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredItemSettings {
+    pub weights: WeightSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightSettings {
+    pub normal: Decimal,
+    pub novelty: Decimal,
+    pub outgoing: Decimal,
+    pub discontinued: Decimal,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let weights = StatusWeights::default();
+        Settings {
+            environment: Environment::Local,
+            server: ServerSettings {
+                host: "0.0.0.0".into(),
+                port: 8080,
+                workers: 0,
+                json_limit_bytes: 256 * 1024,
+                large_body_limit_bytes: 16 * 1024 * 1024,
+                body_read_timeout_ms: 10_000,
+                shutdown_grace_secs: 25,
+                keep_alive_secs: 75,
+                client_request_timeout_ms: 5_000,
+            },
+            database: DatabaseSettings {
+                url: None,
+                max_connections: 16,
+                min_connections: 0,
+                acquire_timeout_ms: 2_000,
+                statement_timeout_ms: 5_000,
+            },
+            embedded_database: EmbeddedDatabaseSettings {
+                data_dir: PathBuf::from(".data/postgres"),
+            },
+            log: LogSettings { format: None },
+            demo_data: None,
+            preferred_item: PreferredItemSettings {
+                weights: WeightSettings {
+                    normal: weights.normal,
+                    novelty: weights.novelty,
+                    outgoing: weights.outgoing,
+                    discontinued: weights.discontinued,
+                },
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from the process environment and validates them.
+    pub fn load() -> anyhow::Result<Settings> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Settings::load_from(&vars)
+    }
+
+    /// Loads settings from the given environment variables. Separated from
+    /// the process environment so that tests can exercise it.
+    pub fn load_from(vars: &[(String, String)]) -> anyhow::Result<Settings> {
+        let var = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let environment = match var("APP_ENVIRONMENT").as_deref() {
+            None | Some("local") => Environment::Local,
+            Some("production") => Environment::Production,
+            Some(other) => bail!(
+                "APP_ENVIRONMENT: unknown environment {other:?}; use \"local\" or \"production\""
+            ),
+        };
+        let defaults = Settings {
+            environment,
+            ..Settings::default()
+        };
+
+        let file = var("APP_CONFIG_FILE");
+        let mut builder = config::Config::builder()
+            .add_source(config::Config::try_from(&defaults).context("building default settings")?);
+        builder = match &file {
+            Some(path) => builder.add_source(config::File::with_name(path).required(true)),
+            None => builder.add_source(config::File::with_name("config.toml").required(false)),
+        };
+        let env_source = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(vars.iter().cloned().collect()));
+        builder = builder.add_source(env_source);
+        if let Some(url) = var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        let mut settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.environment = environment;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let production = self.environment == Environment::Production;
+        match &self.database.url {
+            None if production => {
+                bail!("database.url: DATABASE_URL must be set in production")
+            }
+            Some(url) => {
+                url::Url::parse(url.expose_secret())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+                    .context("database.url: DATABASE_URL must be a postgres:// URL")?;
+            }
+            None => {}
+        }
+        if self.database.max_connections == 0 {
+            bail!("database.max_connections: must be at least 1");
+        }
+        if self.database.min_connections > self.database.max_connections {
+            bail!("database.min_connections: must not exceed database.max_connections");
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            bail!("database.acquire_timeout_ms: must be at least 1");
+        }
+        let w = &self.preferred_item.weights;
+        for (key, weight) in [
+            ("normal", w.normal),
+            ("novelty", w.novelty),
+            ("outgoing", w.outgoing),
+            ("discontinued", w.discontinued),
+        ] {
+            if weight < Decimal::ZERO
+                || weight > Decimal::from(StatusWeights::MAX)
+                || weight.normalize().scale() > 4
+            {
+                bail!(
+                    "preferred_item.weights.{key}: must be between 0 and {} with at most 4 decimals",
+                    StatusWeights::MAX
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn demo_data(&self) -> bool {
+        self.demo_data.unwrap_or(!self.is_production())
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        self.log.format.unwrap_or(if self.is_production() {
+            LogFormat::Json
+        } else {
+            LogFormat::Pretty
+        })
+    }
+
+    pub fn status_weights(&self) -> StatusWeights {
+        let w = &self.preferred_item.weights;
+        StatusWeights {
+            normal: w.normal,
+            novelty: w.novelty,
+            outgoing: w.outgoing,
+            discontinued: w.discontinued,
+        }
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database.acquire_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let vars: Vec<_> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_from(&vars)
+    }
+
+    #[test]
+    fn defaults_need_no_configuration_outside_production() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.server.port, 8080);
+        assert!(settings.demo_data());
+        assert_eq!(settings.log_format(), LogFormat::Pretty);
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let settings = load(&[
+            ("APP__SERVER__PORT", "9000"),
+            ("APP__DEMO_DATA", "false"),
+            ("APP__PREFERRED_ITEM__WEIGHTS__NORMAL", "5"),
+        ])
+        .unwrap();
+        assert_eq!(settings.server.port, 9000);
+        assert!(!settings.demo_data());
+        assert_eq!(settings.status_weights().normal, Decimal::from(5));
+    }
+
+    #[test]
+    fn production_without_a_database_names_the_key() {
+        let err = load(&[("APP_ENVIRONMENT", "production")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn production_defaults_to_json_logs_and_no_demo_data() {
+        let settings = load(&[
+            ("APP_ENVIRONMENT", "production"),
+            ("DATABASE_URL", "postgres://db/catalog"),
+        ])
+        .unwrap();
+        assert_eq!(settings.log_format(), LogFormat::Json);
+        assert!(!settings.demo_data());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = load(&[("APP__SERVER__PORT", "eighty")]).unwrap_err();
+        assert!(err.to_string().contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn a_negative_weight_is_refused() {
+        let err = load(&[("APP__PREFERRED_ITEM__WEIGHTS__NOVELTY", "-1")]).unwrap_err();
+        assert!(err.to_string().contains("weights.novelty"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_environment_is_refused() {
+        let err = load(&[("APP_ENVIRONMENT", "staging")]).unwrap_err();
+        assert!(err.to_string().contains("APP_ENVIRONMENT"), "{err}");
+    }
+}

@@ -1,0 +1,127 @@
+//! Master data records: one per item at most, gone with their item.
+
+use anyhow::anyhow;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use crate::domain::{Identifier, MasterData, Price, Status};
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterDataWrite {
+    Created,
+    Updated,
+    /// There is no item with this identifier.
+    UnknownItem,
+}
+
+pub(super) fn master_data_from_row(
+    identifier: String,
+    status: String,
+    price: Decimal,
+) -> Result<MasterData, sqlx::Error> {
+    let invalid = |what: &str| sqlx::Error::Decode(anyhow!("stored {what} is invalid").into());
+    Ok(MasterData {
+        identifier: Identifier::parse(&identifier, "identifier")
+            .map_err(|_| invalid("identifier"))?,
+        status: Status::parse(&status, "status").map_err(|_| invalid("status"))?,
+        price: Price::from_decimal(price, "price").map_err(|_| invalid("price"))?,
+    })
+}
+
+/// One page of master data in identifier order, and whether more follow.
+#[derive(Debug)]
+pub struct MasterDataPage {
+    pub records: Vec<MasterData>,
+    pub has_more: bool,
+}
+
+#[tracing::instrument(skip_all, fields(limit))]
+pub async fn list(
+    pool: &PgPool,
+    after: Option<&Identifier>,
+    status: Option<Status>,
+    limit: u32,
+) -> Result<MasterDataPage, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT identifier AS "identifier!", status, price
+           FROM master_data
+           WHERE ($1::text IS NULL OR identifier > $1::text COLLATE "C")
+             AND ($2::text IS NULL OR status = $2::text)
+           ORDER BY identifier
+           LIMIT $3"#,
+        after.map(Identifier::as_str),
+        status.map(Status::as_str),
+        i64::from(limit) + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let has_more = rows.len() > limit as usize;
+    let records = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| master_data_from_row(r.identifier, r.status, r.price))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(MasterDataPage { records, has_more })
+}
+
+#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+pub async fn find(
+    pool: &PgPool,
+    identifier: &Identifier,
+) -> Result<Option<MasterData>, sqlx::Error> {
+    sqlx::query!(
+        r#"SELECT identifier AS "identifier!", status, price FROM master_data WHERE identifier = $1"#,
+        identifier.as_str(),
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| master_data_from_row(r.identifier, r.status, r.price))
+    .transpose()
+}
+
+/// Creates or replaces the record of an existing item.
+#[tracing::instrument(skip_all, fields(identifier = %record.identifier))]
+pub async fn upsert<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    record: &MasterData,
+) -> Result<MasterDataWrite, sqlx::Error> {
+    // Inserting through a SELECT from items turns "no such item" into zero
+    // rows instead of a foreign-key error, and the row lock the insert
+    // takes on the item keeps a concurrent delete from slipping between.
+    let created = sqlx::query_scalar!(
+        r#"INSERT INTO master_data (identifier, status, price)
+           SELECT identifier, $2, $3 FROM items WHERE identifier = $1
+           ON CONFLICT (identifier) DO UPDATE
+           SET status = EXCLUDED.status, price = EXCLUDED.price, updated_at = now()
+           RETURNING (xmax = 0) AS "created!""#,
+        record.identifier.as_str(),
+        record.status.as_str(),
+        record.price.value(),
+    )
+    .fetch_optional(conn)
+    .await;
+    let created = match created {
+        // The item was deleted between the SELECT and the foreign-key check.
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            return Ok(MasterDataWrite::UnknownItem)
+        }
+        other => other?,
+    };
+    Ok(match created {
+        None => MasterDataWrite::UnknownItem,
+        Some(true) => MasterDataWrite::Created,
+        Some(false) => MasterDataWrite::Updated,
+    })
+}
+
+#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+pub async fn delete(pool: &PgPool, identifier: &Identifier) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "DELETE FROM master_data WHERE identifier = $1",
+        identifier.as_str()
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}

@@ -1,0 +1,218 @@
+//! Bricks and brick multisets, with the canonical form that matching uses.
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+use super::{FieldError, FieldErrors};
+
+/// The largest design id or colour code: ids are non-negative 32-bit ints.
+pub const MAX_ID: i64 = i32::MAX as i64;
+/// The most colour codes one brick may carry.
+pub const MAX_COLORS: usize = 16;
+
+/// A design in an ordered list of colours. `[1, 2]` and `[2, 1]` are
+/// different bricks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Brick {
+    design_id: i32,
+    color_codes: Vec<i32>,
+}
+
+impl Brick {
+    /// Checks the ranges of SPEC §2. `field` is the path of this brick in the
+    /// request, used to name the offending fields.
+    pub fn parse(design_id: i64, color_codes: &[i64], field: &str) -> Result<Brick, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if !(0..=MAX_ID).contains(&design_id) {
+            errors.push(
+                format!("{field}.design_id"),
+                format!("must be between 0 and {MAX_ID}"),
+            );
+        }
+        if color_codes.is_empty() || color_codes.len() > MAX_COLORS {
+            errors.push(
+                format!("{field}.color_codes"),
+                format!("must have between 1 and {MAX_COLORS} entries"),
+            );
+        }
+        for (i, code) in color_codes.iter().enumerate() {
+            if !(0..=MAX_ID).contains(code) {
+                errors.push(
+                    format!("{field}.color_codes[{i}]"),
+                    format!("must be between 0 and {MAX_ID}"),
+                );
+            }
+        }
+        errors.finish(|| Brick {
+            design_id: design_id as i32,
+            color_codes: color_codes.iter().map(|&c| c as i32).collect(),
+        })
+    }
+
+    pub fn design_id(&self) -> i32 {
+        self.design_id
+    }
+
+    pub fn color_codes(&self) -> &[i32] {
+        &self.color_codes
+    }
+
+    /// The exact, collision-free key of this brick in the inverted index:
+    /// the design id and then each colour, 4 bytes big-endian each.
+    /// Big-endian keeps keys of one design contiguous and in design order.
+    pub fn key(&self) -> Vec<u8> {
+        let mut key = Vec::with_capacity(4 * (1 + self.color_codes.len()));
+        key.extend_from_slice(&self.design_id.to_be_bytes());
+        for code in &self.color_codes {
+            key.extend_from_slice(&code.to_be_bytes());
+        }
+        key
+    }
+}
+
+/// The SHA-256 digest of a brick multiset's canonical form. Two multisets
+/// are equal exactly when their signatures are (up to SHA-256 collisions,
+/// which nobody has ever exhibited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature(pub [u8; 32]);
+
+/// The bricks of an item or a query: kept in the order given, compared as a
+/// multiset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrickSet {
+    bricks: Vec<Brick>,
+}
+
+impl BrickSet {
+    /// The most bricks an item or a query may list.
+    pub const MAX_LEN: usize = 1000;
+
+    /// Builds a set from bricks that are already valid, checking the count.
+    pub fn new(bricks: Vec<Brick>) -> Result<BrickSet, FieldError> {
+        if bricks.is_empty() || bricks.len() > Self::MAX_LEN {
+            return Err(FieldError::new(
+                "bricks",
+                format!("must have between 1 and {} entries", Self::MAX_LEN),
+            ));
+        }
+        Ok(BrickSet { bricks })
+    }
+
+    pub fn bricks(&self) -> &[Brick] {
+        &self.bricks
+    }
+
+    pub fn len(&self) -> usize {
+        self.bricks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bricks.is_empty()
+    }
+
+    /// Each distinct brick with its multiplicity, in brick order. This is
+    /// the canonical form: it does not depend on the order of the list.
+    pub fn counts(&self) -> Vec<(&Brick, u32)> {
+        let mut counts: BTreeMap<&Brick, u32> = BTreeMap::new();
+        for brick in &self.bricks {
+            *counts.entry(brick).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    pub fn signature(&self) -> Signature {
+        let mut hasher = Sha256::new();
+        for (brick, count) in self.counts() {
+            hasher.update(brick.design_id.to_be_bytes());
+            hasher.update((brick.color_codes.len() as u32).to_be_bytes());
+            for code in &brick.color_codes {
+                hasher.update(code.to_be_bytes());
+            }
+            hasher.update(count.to_be_bytes());
+        }
+        Signature(hasher.finalize().into())
+    }
+
+    /// `exact` matching: the same bricks with the same multiplicities.
+    pub fn same_multiset(&self, other: &BrickSet) -> bool {
+        self.counts() == other.counts()
+    }
+
+    /// `contains` matching: every brick of `wanted` occurs in `self` at
+    /// least as often as in `wanted`.
+    pub fn contains(&self, wanted: &BrickSet) -> bool {
+        let have: BTreeMap<&Brick, u32> = self.counts().into_iter().collect();
+        wanted
+            .counts()
+            .into_iter()
+            .all(|(brick, n)| have.get(brick).is_some_and(|&m| m >= n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brick(design: i64, colors: &[i64]) -> Brick {
+        Brick::parse(design, colors, "b").unwrap()
+    }
+
+    fn set(bricks: &[Brick]) -> BrickSet {
+        BrickSet::new(bricks.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn colour_order_makes_a_different_brick() {
+        assert_ne!(brick(1, &[1, 2]), brick(1, &[2, 1]));
+        assert_ne!(brick(1, &[1, 2]).key(), brick(1, &[2, 1]).key());
+    }
+
+    #[test]
+    fn list_order_does_not_change_the_signature() {
+        let a = brick(1, &[1, 2]);
+        let b = brick(2, &[3, 4]);
+        assert_eq!(
+            set(&[a.clone(), b.clone()]).signature(),
+            set(&[b, a]).signature()
+        );
+    }
+
+    #[test]
+    fn multiplicity_changes_the_signature_and_containment() {
+        let a = brick(1, &[1, 2]);
+        let one = set(&[a.clone()]);
+        let two = set(&[a.clone(), a]);
+        assert_ne!(one.signature(), two.signature());
+        assert!(two.contains(&one));
+        assert!(!one.contains(&two));
+    }
+
+    #[test]
+    fn brick_keys_do_not_collide_across_designs_and_colours() {
+        // Design 1 with colours [0, 5] must not equal design 1 with colour
+        // [0] followed by anything else.
+        assert_ne!(brick(1, &[0, 5]).key(), brick(1, &[0]).key());
+        assert_eq!(brick(1, &[0, 5]).key().len(), 12);
+    }
+
+    #[test]
+    fn out_of_range_values_name_their_fields() {
+        let err = Brick::parse(-1, &[1, MAX_ID + 1], "bricks[3]").unwrap_err();
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["bricks[3].design_id", "bricks[3].color_codes[1]"]);
+    }
+
+    #[test]
+    fn colour_count_is_bounded() {
+        assert!(Brick::parse(1, &[], "b").is_err());
+        assert!(Brick::parse(1, &[0; MAX_COLORS], "b").is_ok());
+        assert!(Brick::parse(1, &[0; MAX_COLORS + 1], "b").is_err());
+    }
+
+    #[test]
+    fn a_brick_set_holds_one_to_a_thousand_bricks() {
+        assert!(BrickSet::new(vec![]).is_err());
+        assert!(BrickSet::new(vec![brick(1, &[1]); 1000]).is_ok());
+        assert!(BrickSet::new(vec![brick(1, &[1]); 1001]).is_err());
+    }
+}

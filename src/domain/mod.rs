@@ -1,0 +1,22 @@
+//! The catalog's domain: bricks, items, master data and the preferred-item
+//! decision.
+//!
+//! Everything here is pure: no HTTP, no SQL. Request data becomes a domain
+//! type once, at the edge, through the `parse` constructors, which report
+//! every broken rule with the path of the offending field. The rest of the
+//! service can then rely on the invariants the types carry.
+
+mod brick;
+mod field_error;
+mod item;
+mod master_data;
+mod preference;
+
+pub use brick::{Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
+pub use field_error::{FieldError, FieldErrors};
+pub use item::{Identifier, Item};
+pub use master_data::{MasterData, Price, Status};
+pub use preference::{
+    Candidate, Decision, MatchMode, PreferenceQuery, StatusWeights, Strategy, MAX_ALTERNATIVES,
+    MAX_QUERY_BRICKS,
+};

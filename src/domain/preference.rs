@@ -1,0 +1,309 @@
+//! The preferred-item decision: which candidates qualify, and how the two
+//! strategies order them.
+//!
+//! The database finds matching items through its indexes and hands over a
+//! shortlist; this module makes the decision on exact decimals. Keeping the
+//! decision here means the rules can be read and property-tested without a
+//! database, and that scores never go through floating point.
+
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+use super::{BrickSet, FieldError, Item, MasterData, Status};
+
+/// The most alternatives a query may ask for.
+pub const MAX_ALTERNATIVES: u32 = 20;
+/// The most bricks a query may list.
+pub const MAX_QUERY_BRICKS: usize = BrickSet::MAX_LEN;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MatchMode {
+    /// The item's brick multiset equals the query's.
+    #[default]
+    Exact,
+    /// The query's multiset is included in the item's, counting multiplicity.
+    Contains,
+}
+
+impl MatchMode {
+    pub fn parse(value: &str, field: &str) -> Result<MatchMode, FieldError> {
+        match value {
+            "exact" => Ok(MatchMode::Exact),
+            "contains" => Ok(MatchMode::Contains),
+            _ => Err(FieldError::new(field, "must be \"exact\" or \"contains\"")),
+        }
+    }
+}
+
+/// One question: which item is preferred for these bricks?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreferenceQuery {
+    pub bricks: BrickSet,
+    pub match_mode: MatchMode,
+    pub include_discontinued: bool,
+    pub alternatives: u32,
+}
+
+impl PreferenceQuery {
+    pub fn parse_alternatives(value: i64, field: &str) -> Result<u32, FieldError> {
+        u32::try_from(value)
+            .ok()
+            .filter(|&n| n <= MAX_ALTERNATIVES)
+            .ok_or_else(|| {
+                FieldError::new(field, format!("must be between 0 and {MAX_ALTERNATIVES}"))
+            })
+    }
+
+    /// Whether an item's bricks match this query.
+    pub fn matches(&self, item_bricks: &BrickSet) -> bool {
+        match self.match_mode {
+            MatchMode::Exact => item_bricks.same_multiset(&self.bricks),
+            MatchMode::Contains => item_bricks.contains(&self.bricks),
+        }
+    }
+
+    /// Whether a matching item with this master data is a candidate. Items
+    /// without master data never are.
+    pub fn admits(&self, info: &MasterData) -> bool {
+        self.include_discontinued || info.status != Status::Discontinued
+    }
+
+    /// How many candidates of each status the database must return so that
+    /// the decision, preferred item and alternatives, is the same as over
+    /// all candidates, for either strategy.
+    ///
+    /// Within one status both strategies order candidates the same way, by
+    /// price and then identifier: the score `weight / price` falls as the
+    /// price rises, and equal scores fall back to rank order. So the first
+    /// `alternatives + 1` of the overall order are always among the first
+    /// `alternatives + 1` of their own status.
+    pub fn shortlist_per_status(&self) -> u32 {
+        self.alternatives + 1
+    }
+}
+
+/// A matching item with master data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub item: Item,
+    pub info: MasterData,
+}
+
+/// Score weight per status. Non-negative, so a higher price never raises a
+/// score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusWeights {
+    pub normal: Decimal,
+    pub novelty: Decimal,
+    pub outgoing: Decimal,
+    pub discontinued: Decimal,
+}
+
+impl Default for StatusWeights {
+    fn default() -> Self {
+        StatusWeights {
+            normal: Decimal::from(3),
+            novelty: Decimal::from(2),
+            outgoing: Decimal::from(1),
+            discontinued: Decimal::ZERO,
+        }
+    }
+}
+
+impl StatusWeights {
+    /// The largest weight accepted: with prices of at most 1e9 and four
+    /// decimals, the cross products below stay exact in 96 bits.
+    pub const MAX: i64 = 1_000_000;
+
+    pub fn weight(&self, status: Status) -> Decimal {
+        match status {
+            Status::Normal => self.normal,
+            Status::Novelty => self.novelty,
+            Status::Outgoing => self.outgoing,
+            Status::Discontinued => self.discontinued,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Best status, then lower price, then lower identifier (byte order).
+    Rank,
+    /// Highest `weight(status) / price`; ties broken by rank.
+    Score(StatusWeights),
+}
+
+/// The answer to one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub preferred: Candidate,
+    /// The next candidates after the preferred one, in the strategy's order.
+    pub alternatives: Vec<Candidate>,
+    /// How many candidates there were in all.
+    pub candidates: u64,
+}
+
+impl Strategy {
+    /// `Less` when `a` is preferred over `b`. A total order: two distinct
+    /// items never compare equal, because identifiers are unique.
+    pub fn compare(&self, a: &MasterData, b: &MasterData) -> Ordering {
+        let by_rank = || {
+            a.status
+                .cmp(&b.status)
+                .then_with(|| a.price.cmp(&b.price))
+                .then_with(|| a.identifier.cmp(&b.identifier))
+        };
+        match self {
+            Strategy::Rank => by_rank(),
+            Strategy::Score(weights) => {
+                // wa / pa > wb / pb  <=>  wa * pb > wb * pa, as prices are
+                // positive. Cross-multiplying keeps the comparison exact.
+                let a_side = weights.weight(a.status) * b.price.value();
+                let b_side = weights.weight(b.status) * a.price.value();
+                b_side.cmp(&a_side).then_with(by_rank)
+            }
+        }
+    }
+
+    /// Orders the shortlisted candidates and takes the preferred one and up
+    /// to `alternatives` more. `None` when there is no candidate.
+    pub fn decide(
+        &self,
+        mut shortlist: Vec<Candidate>,
+        alternatives: u32,
+        candidates: u64,
+    ) -> Option<Decision> {
+        shortlist.sort_by(|a, b| self.compare(&a.info, &b.info));
+        shortlist.truncate(alternatives as usize + 1);
+        let mut ordered = shortlist.into_iter();
+        let preferred = ordered.next()?;
+        Some(Decision {
+            preferred,
+            alternatives: ordered.collect(),
+            candidates,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Brick, Identifier, Price};
+
+    fn info(id: &str, status: Status, price: &str) -> MasterData {
+        MasterData {
+            identifier: Identifier::parse(id, "identifier").unwrap(),
+            status,
+            price: Price::parse(price, "price").unwrap(),
+        }
+    }
+
+    fn candidate(id: &str, status: Status, price: &str) -> Candidate {
+        let bricks = BrickSet::new(vec![Brick::parse(1, &[1], "b").unwrap()]).unwrap();
+        let info = info(id, status, price);
+        Candidate {
+            item: Item {
+                identifier: info.identifier.clone(),
+                bricks,
+            },
+            info,
+        }
+    }
+
+    fn preferred(strategy: Strategy, shortlist: Vec<Candidate>) -> String {
+        let n = shortlist.len() as u64;
+        strategy
+            .decide(shortlist, 0, n)
+            .unwrap()
+            .preferred
+            .info
+            .identifier
+            .to_string()
+    }
+
+    #[test]
+    fn the_specification_example_prefers_c_under_both_strategies() {
+        let shortlist = vec![
+            candidate("A", Status::Normal, "10.00"),
+            candidate("B", Status::Novelty, "5.00"),
+            candidate("C", Status::Normal, "3.00"),
+        ];
+        assert_eq!(preferred(Strategy::Rank, shortlist.clone()), "C");
+        let score = Strategy::Score(StatusWeights::default());
+        assert_eq!(preferred(score, shortlist), "C");
+    }
+
+    #[test]
+    fn rank_puts_status_before_price() {
+        let shortlist = vec![
+            candidate("cheap", Status::Novelty, "1"),
+            candidate("dear", Status::Normal, "100"),
+        ];
+        assert_eq!(preferred(Strategy::Rank, shortlist), "dear");
+    }
+
+    #[test]
+    fn score_can_prefer_a_cheaper_worse_status() {
+        // Novelty at 1 scores 2; Normal at 100 scores 0.03.
+        let shortlist = vec![
+            candidate("cheap", Status::Novelty, "1"),
+            candidate("dear", Status::Normal, "100"),
+        ];
+        let score = Strategy::Score(StatusWeights::default());
+        assert_eq!(preferred(score, shortlist), "cheap");
+    }
+
+    #[test]
+    fn equal_scores_fall_back_to_rank() {
+        // 3 / 3 == 2 / 2: Normal wins the tie.
+        let shortlist = vec![
+            candidate("b", Status::Novelty, "2"),
+            candidate("a", Status::Normal, "3"),
+        ];
+        let score = Strategy::Score(StatusWeights::default());
+        assert_eq!(preferred(score, shortlist), "a");
+    }
+
+    #[test]
+    fn scores_that_differ_past_float_precision_still_order_correctly() {
+        // 3 / 999999999.9999 and 2 / 666666666.6666 differ only in the
+        // 20th significant digit; an f64 would call them equal and fall
+        // back to rank, which picks the Normal one.
+        let shortlist = vec![
+            candidate("normal", Status::Normal, "999999999.9999"),
+            candidate("novelty", Status::Novelty, "666666666.6666"),
+        ];
+        let score = Strategy::Score(StatusWeights::default());
+        assert_eq!(preferred(score, shortlist), "novelty");
+    }
+
+    #[test]
+    fn identifiers_break_the_last_tie_in_byte_order() {
+        let shortlist = vec![
+            candidate("b", Status::Normal, "1"),
+            candidate("B", Status::Normal, "1"),
+            candidate("a", Status::Normal, "1"),
+        ];
+        assert_eq!(preferred(Strategy::Rank, shortlist), "B");
+    }
+
+    #[test]
+    fn alternatives_follow_the_preferred_item_in_order() {
+        let shortlist = vec![
+            candidate("x", Status::Outgoing, "1"),
+            candidate("y", Status::Normal, "5"),
+            candidate("z", Status::Normal, "4"),
+        ];
+        let decision = Strategy::Rank.decide(shortlist, 5, 3).unwrap();
+        let order: Vec<_> = std::iter::once(&decision.preferred)
+            .chain(&decision.alternatives)
+            .map(|c| c.info.identifier.as_str())
+            .collect();
+        assert_eq!(order, ["z", "y", "x"]);
+    }
+
+    #[test]
+    fn no_candidates_means_no_decision() {
+        assert_eq!(Strategy::Rank.decide(vec![], 3, 0), None);
+    }
+}

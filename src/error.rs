@@ -1,0 +1,237 @@
+//! The one error type of the HTTP layer, rendered as RFC 9457
+//! `application/problem+json`.
+//!
+//! Clients see a stable `type`, a human `detail`, the request id and, for
+//! rule violations, the fields at fault. The full error chain goes to the
+//! log only: no SQL, driver message or panic text ever reaches a client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{FieldError, FieldErrors};
+
+tokio::task_local! {
+    /// The id of the request being served, set by the request-id middleware
+    /// for the duration of the request so that errors can carry it.
+    pub static REQUEST_ID: String;
+}
+
+/// The request id of the current request, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Seconds a client should wait before retrying when the database is away.
+const RETRY_AFTER_SECS: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON, or a value has the wrong type.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Well-formed input that breaks the rules.
+    #[error("validation failed: {0}")]
+    Validation(FieldErrors),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type {0:?}")]
+    UnsupportedMediaType(String),
+    /// The database is unreachable, overloaded or too slow.
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("unexpected error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:problem:validation",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The request breaks 1 rule",
+    "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
+    "errors": [{"field": "bricks[0].design_id", "message": "must be between 0 and 2147483647"}]
+}))]
+pub struct Problem {
+    /// A stable identifier of the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub request_id: Option<String>,
+    /// The fields at fault; empty when the problem is not about a field.
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field in the request, e.g. `bricks[0].color_codes[1]`.
+    pub field: String,
+    pub message: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        ProblemField {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl ApiError {
+    pub fn validation(error: impl Into<FieldErrors>) -> ApiError {
+        ApiError::Validation(error.into())
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            detail: detail.into(),
+            errors: vec![],
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "urn:problem:bad-request",
+            ApiError::Validation(_) => "urn:problem:validation",
+            ApiError::NotFound(_) => "urn:problem:not-found",
+            ApiError::Conflict(_) => "urn:problem:conflict",
+            ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "urn:problem:unsupported-media-type",
+            ApiError::Unavailable(_) => "urn:problem:unavailable",
+            ApiError::Unexpected(_) => "urn:problem:internal",
+        }
+    }
+
+    /// The client's view of this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (detail, errors): (String, Vec<ProblemField>) = match self {
+            ApiError::BadRequest { detail, errors } => (
+                detail.clone(),
+                errors.iter().cloned().map(Into::into).collect(),
+            ),
+            ApiError::Validation(errors) => {
+                let n = errors.iter().count();
+                let rules = if n == 1 { "rule" } else { "rules" };
+                (
+                    format!("The request breaks {n} {rules}"),
+                    errors.iter().cloned().map(Into::into).collect(),
+                )
+            }
+            ApiError::NotFound(detail) | ApiError::Conflict(detail) => (detail.clone(), vec![]),
+            ApiError::PayloadTooLarge { limit } => (
+                format!("The request body is larger than the limit of {limit} bytes"),
+                vec![],
+            ),
+            ApiError::UnsupportedMediaType(ct) => (
+                format!("Content type {ct:?} is not supported; send application/json"),
+                vec![],
+            ),
+            ApiError::Unavailable(_) => (
+                "The catalog database is unavailable; retry shortly".into(),
+                vec![],
+            ),
+            ApiError::Unexpected(_) => ("An unexpected error occurred".into(), vec![]),
+        };
+        Problem {
+            kind: self.kind().into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail,
+            request_id: current_request_id(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Unexpected(e) => tracing::error!(error = ?e, "request failed"),
+            ApiError::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
+            _ => {}
+        }
+        problem_response(&self.problem())
+    }
+}
+
+/// Renders a problem with its content type, and `Retry-After` on 503.
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.content_type("application/problem+json");
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+    }
+    response.json(problem)
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::Validation(error.into())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            ApiError::Unavailable(error.into())
+        } else {
+            ApiError::Unexpected(error.into())
+        }
+    }
+}
+
+/// Whether a database error means "the database is away or overloaded"
+/// (retryable, 503) rather than a bug (500).
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 53: insufficient resources;
+            // 57014: statement timeout; 57P01-57P03: shutdown, crash, start.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(&*code, "57014" | "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+pub type ApiResult<T, E = ApiError> = Result<T, E>;

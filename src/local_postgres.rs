@@ -1,0 +1,348 @@
+//! A private PostgreSQL cluster started from the server binaries installed
+//! on the machine: the default database outside production, and the
+//! throwaway database of the test suite.
+//!
+//! Binaries are looked up on `PATH`, then under Debian's
+//! `/usr/lib/postgresql/<version>/bin` (newest first). `initdb` and
+//! `postgres` refuse to run as root, so as root the cluster runs as the
+//! `postgres` user, which the PostgreSQL packages create.
+
+use anyhow::{bail, Context};
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const INSTALL_HINT: &str = "no PostgreSQL server binaries (initdb, pg_ctl, postgres) were found \
+     on PATH or under /usr/lib/postgresql/*/bin; install them (Debian: `apt-get install \
+     postgresql`) or set DATABASE_URL to an existing server";
+
+/// A running cluster that accepts trusted connections on 127.0.0.1.
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    pub data_dir: PathBuf,
+    pub port: u16,
+}
+
+impl LocalCluster {
+    /// The URL of `database` on this cluster, as user `postgres`.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Starts the cluster in `data_dir`, creating it on first use, or
+    /// reuses it when it is already running. The server keeps running after
+    /// this process exits, so that the next start is instant.
+    pub fn start_or_reuse(data_dir: &Path) -> anyhow::Result<LocalCluster> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        let data_dir = absolute(data_dir)?;
+        if let Some(port) = running_port(&data_dir) {
+            return Ok(LocalCluster { data_dir, port });
+        }
+        if !data_dir.join("PG_VERSION").exists() {
+            init(&bin, &owner, &data_dir)?;
+        }
+        let port = free_port()?;
+        let log = data_dir.join("server.log");
+        let status = owner
+            .command(bin.path("pg_ctl"))
+            .arg("start")
+            .arg("--wait")
+            .arg("--silent")
+            .arg("-D")
+            .arg(&data_dir)
+            .arg("-l")
+            .arg(&log)
+            .arg("-o")
+            .arg(format!(
+                "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+            ))
+            .stdout(Stdio::null())
+            .status()
+            .context("running pg_ctl start")?;
+        if !status.success() {
+            bail!(
+                "pg_ctl could not start the local cluster; see {}",
+                log.display()
+            );
+        }
+        let cluster = LocalCluster { data_dir, port };
+        cluster.wait_until_accepting(Duration::from_secs(30))?;
+        Ok(cluster)
+    }
+
+    /// Starts a fresh cluster in a temporary directory, tuned for tests
+    /// (no fsync). The server is a child of a thread that lives as long as
+    /// this process, and it is told to shut down when that thread goes:
+    /// when the process exits, the cluster goes with it.
+    pub fn throwaway() -> anyhow::Result<LocalCluster> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        remove_stale_throwaways();
+        let data_dir = std::env::temp_dir().join(format!(
+            "preferred-item-service-test-{}",
+            std::process::id()
+        ));
+        if data_dir.exists() {
+            fs::remove_dir_all(&data_dir).context("clearing an old throwaway cluster")?;
+        }
+        init(&bin, &owner, &data_dir)?;
+        let port = free_port()?;
+        let postgres = bin.path("postgres");
+        let mut command = owner.command(postgres);
+        command
+            .arg("-D")
+            .arg(&data_dir)
+            .arg("-p")
+            .arg(port.to_string())
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", "unix_socket_directories="])
+            .args(["-c", "fsync=off"])
+            .args(["-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off"])
+            .args(["-c", "max_connections=300"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("throwaway-postgres".into())
+            .spawn(move || {
+                let spawned = command.spawn().map(|_child| ());
+                let _ = sender.send(spawned);
+                // The parent-death signal fires when this thread ends.
+                loop {
+                    std::thread::park();
+                }
+            })
+            .context("starting the throwaway cluster's thread")?;
+        receiver
+            .recv()
+            .context("the throwaway cluster's thread died")?
+            .context("starting postgres")?;
+        let cluster = LocalCluster { data_dir, port };
+        cluster.wait_until_accepting(Duration::from_secs(30))?;
+        Ok(cluster)
+    }
+
+    /// Stops the server (fast mode): it disconnects clients and exits.
+    pub fn stop(&self) -> anyhow::Result<()> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        let status = owner
+            .command(bin.path("pg_ctl"))
+            .args(["stop", "--wait", "--silent", "-m", "fast", "-D"])
+            .arg(&self.data_dir)
+            .status()
+            .context("running pg_ctl stop")?;
+        if !status.success() {
+            bail!(
+                "pg_ctl could not stop the cluster in {}",
+                self.data_dir.display()
+            );
+        }
+        Ok(())
+    }
+
+    fn wait_until_accepting(&self, patience: Duration) -> anyhow::Result<()> {
+        let started = Instant::now();
+        // The server accepts TCP before it accepts logins; a completed
+        // startup is marked by "ready" in postmaster.pid.
+        while started.elapsed() < patience {
+            if running_port(&self.data_dir) == Some(self.port) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!(
+            "the local PostgreSQL cluster in {} did not become ready within {:?}",
+            self.data_dir.display(),
+            patience
+        )
+    }
+}
+
+/// The directory holding `initdb`, `pg_ctl` and `postgres`.
+struct Binaries(PathBuf);
+
+impl Binaries {
+    fn find() -> anyhow::Result<Binaries> {
+        let complete = |dir: &Path| {
+            ["initdb", "pg_ctl", "postgres"]
+                .iter()
+                .all(|b| dir.join(b).is_file())
+        };
+        let on_path = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut debian: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path().join("bin"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Newest major version first.
+        debian.sort_by_key(|p| {
+            std::cmp::Reverse(
+                p.parent()
+                    .and_then(|v| v.file_name())
+                    .and_then(|v| v.to_str())
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .unwrap_or(0),
+            )
+        });
+        on_path
+            .into_iter()
+            .chain(debian)
+            .map(|dir| {
+                fs::canonicalize(dir.join("postgres"))
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .unwrap_or(dir)
+            })
+            .find(|dir| complete(dir))
+            .map(Binaries)
+            .context(INSTALL_HINT)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+/// The user the server runs as: ourselves, or `postgres` when we are root.
+struct Owner {
+    ids: Option<(u32, u32)>,
+}
+
+impl Owner {
+    fn for_current_user() -> anyhow::Result<Owner> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Ok(Owner { ids: None });
+        }
+        let passwd = fs::read_to_string("/etc/passwd").context("reading /etc/passwd")?;
+        let ids = passwd
+            .lines()
+            .map(|line| line.split(':').collect::<Vec<_>>())
+            .find(|fields| fields.first() == Some(&"postgres") && fields.len() > 3)
+            .and_then(|fields| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
+            .context(
+                "running as root, and there is no `postgres` user to run the local cluster as; \
+                 install the PostgreSQL server packages or set DATABASE_URL",
+            )?;
+        Ok(Owner { ids: Some(ids) })
+    }
+
+    fn command(&self, program: PathBuf) -> Command {
+        let mut command = Command::new(program);
+        if let Some((uid, gid)) = self.ids {
+            command.uid(uid).gid(gid);
+            // Keep the server out of root's home and working directory.
+            command.current_dir("/");
+        }
+        command
+    }
+
+    fn own(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some((uid, gid)) = self.ids {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .with_context(|| format!("handing {} to the postgres user", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+fn init(bin: &Binaries, owner: &Owner, data_dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))?;
+    owner.own(data_dir)?;
+    let output = owner
+        .command(bin.path("initdb"))
+        .arg("-D")
+        .arg(data_dir)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ])
+        .output()
+        .context("running initdb")?;
+    if !output.status.success() {
+        bail!(
+            "initdb failed in {}: {}",
+            data_dir.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// The port of the server running in `data_dir`, once it is ready.
+fn running_port(data_dir: &Path) -> Option<u16> {
+    let pid_file = fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let lines: Vec<&str> = pid_file.lines().collect();
+    let pid: i32 = lines.first()?.trim().parse().ok()?;
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let ready = lines.get(7).is_some_and(|status| status.trim() == "ready");
+    if alive && ready {
+        lines.get(3)?.trim().parse().ok()
+    } else {
+        None
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(path))
+    }
+}
+
+/// Removes throwaway clusters of test runs whose process is gone.
+fn remove_stale_throwaways() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("preferred-item-service-test-"))
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        if unsafe { libc::kill(pid, 0) } != 0 && running_port(&entry.path()).is_none() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

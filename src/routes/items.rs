@@ -1,0 +1,226 @@
+//! `/items`: the catalog's items.
+
+use actix_web::http::header;
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::paging::PageRequest;
+use super::wire::{check_body_identifier, parse_bricks, path_identifier, BrickJson, ItemJson};
+use super::AppState;
+use crate::db::{self, ItemWrite};
+use crate::domain::{FieldErrors, Item};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::{JsonBody, RequestBody};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_items)
+        .service(create_item)
+        .service(get_item)
+        .service(put_item)
+        .service(delete_item);
+}
+
+impl RequestBody for ItemJson {}
+
+/// The body of `PUT /items/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}))]
+pub struct ItemBricksJson {
+    /// Optional; when present it must equal the identifier in the path.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    #[schema(min_items = 1, max_items = 1000)]
+    pub bricks: Vec<BrickJson>,
+}
+
+impl RequestBody for ItemBricksJson {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListItemsParams {
+    /// Page size, 1..=1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+    /// Return items after this identifier (from the `Link` header).
+    after: Option<String>,
+    /// Only items that have a brick of this design.
+    #[param(minimum = 0, maximum = 2147483647)]
+    design_id: Option<i64>,
+}
+
+/// List items in identifier order.
+///
+/// Keyset pagination: when more items follow, the `Link` header holds the
+/// URL of the next page (`rel="next"`).
+#[utoipa::path(
+    tag = "items",
+    params(ListItemsParams),
+    responses(
+        (status = 200, description = "A page of items", body = Vec<ItemJson>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when more items follow"))),
+        (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Out-of-range parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+async fn list_items(
+    state: web::Data<AppState>,
+    params: web::Query<ListItemsParams>,
+) -> ApiResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let page = PageRequest::parse(params.limit, params.after.as_deref(), &mut errors);
+    let design_id = match params.design_id {
+        Some(d) if !(0..=i64::from(i32::MAX)).contains(&d) => {
+            errors.push("design_id", "must be between 0 and 2147483647");
+            None
+        }
+        d => d.map(|d| d as i32),
+    };
+    let page = page
+        .filter(|_| errors.is_empty())
+        .ok_or(ApiError::Validation(errors))?;
+    let result = db::items::list(&state.pool, page.after.as_ref(), design_id, page.limit).await?;
+    let body: Vec<ItemJson> = result.items.iter().map(ItemJson::from).collect();
+    let mut response = HttpResponse::Ok();
+    if let (true, Some(last)) = (result.has_more, result.items.last()) {
+        let filters: Vec<_> = design_id
+            .map(|d| ("design_id", d.to_string()))
+            .into_iter()
+            .collect();
+        response.insert_header((
+            header::LINK,
+            page.next_link("/items", &last.identifier, &filters),
+        ));
+    }
+    Ok(response.json(body))
+}
+
+/// Get one item.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item identifier", example = "item1")),
+    responses(
+        (status = 200, description = "The item", body = ItemJson),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}")]
+async fn get_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    find_item(&state, &id).await
+}
+
+pub(super) async fn find_item(state: &AppState, id: &str) -> ApiResult<HttpResponse> {
+    let identifier = path_identifier(id)?;
+    let item = db::items::find(&state.pool, &identifier)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Item {identifier} does not exist")))?;
+    Ok(HttpResponse::Ok().json(ItemJson::from(&item)))
+}
+
+/// Create an item.
+#[utoipa::path(
+    tag = "items",
+    request_body = ItemJson,
+    responses(
+        (status = 201, description = "Created", body = ItemJson,
+         headers(("Location" = String, description = "URL of the new item"))),
+        (status = 400, description = "Malformed JSON or wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The identifier exists", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rule violations, by field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("")]
+async fn create_item(
+    state: web::Data<AppState>,
+    body: JsonBody<ItemJson>,
+) -> ApiResult<HttpResponse> {
+    let item = body.0.parse()?;
+    let mut conn = state.pool.acquire().await?;
+    if !db::items::insert(&mut conn, &item).await? {
+        return Err(ApiError::Conflict(format!(
+            "Item {} already exists",
+            item.identifier
+        )));
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/items/{}", item.identifier)))
+        .json(ItemJson::from(&item)))
+}
+
+/// Create an item, or replace its bricks.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item identifier", example = "item1")),
+    request_body = ItemBricksJson,
+    responses(
+        (status = 200, description = "Replaced", body = ItemJson),
+        (status = 201, description = "Created", body = ItemJson,
+         headers(("Location" = String, description = "URL of the new item"))),
+        (status = 400, description = "Malformed JSON or wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rule violations, by field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{id}")]
+async fn put_item(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: JsonBody<ItemBricksJson>,
+) -> ApiResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let identifier = path_identifier(&id)
+        .map_err(|e| errors.push(e.field, e.message))
+        .ok();
+    if let Some(identifier) = &identifier {
+        check_body_identifier(body.0.identifier.as_deref(), identifier, &mut errors);
+    }
+    let bricks = parse_bricks(&body.0.bricks, "bricks")
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let (Some(identifier), Some(bricks), true) = (identifier, bricks, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let item = Item { identifier, bricks };
+    let mut tx = state.pool.begin().await?;
+    let write = db::items::upsert(&mut tx, &item).await?;
+    tx.commit().await?;
+    let body = ItemJson::from(&item);
+    Ok(match write {
+        ItemWrite::Created => HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/items/{}", item.identifier)))
+            .json(body),
+        ItemWrite::Replaced => HttpResponse::Ok().json(body),
+    })
+}
+
+/// Delete an item and its master data.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item identifier", example = "item1")),
+    responses(
+        (status = 204, description = "Deleted, with its master data"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{id}")]
+async fn delete_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let identifier = path_identifier(&id)?;
+    if !db::items::delete(&state.pool, &identifier).await? {
+        return Err(ApiError::NotFound(format!(
+            "Item {identifier} does not exist"
+        )));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,64 @@
+//! The first version's read paths, `GET /items/item/{id}` and
+//! `GET /masterdata/item/{id}`: kept for its clients, and marked deprecated
+//! in OpenAPI through `#[deprecated]`. Registering them is intended, hence
+//! the module-wide allowance.
+#![allow(deprecated)]
+
+use actix_web::{get, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::wire::{ItemJson, MasterDataJson};
+use super::AppState;
+use crate::error::{ApiResult, Problem};
+
+/// Mounted in the `/items` scope.
+pub fn configure_items(cfg: &mut ServiceConfig) {
+    cfg.service(get_item_legacy);
+}
+
+/// Mounted in the `/masterdata` scope.
+pub fn configure_masterdata(cfg: &mut ServiceConfig) {
+    cfg.service(get_master_data_legacy);
+}
+
+/// Get one item (the first version's path).
+///
+/// Deprecated: use `GET /items/{id}`.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item identifier", example = "item1")),
+    responses(
+        (status = 200, description = "The item", body = ItemJson),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[deprecated(note = "kept for clients of the first version; use GET /items/{id}")]
+#[get("/item/{id}")]
+async fn get_item_legacy(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    super::items::find_item(&state, &id).await
+}
+
+/// Get the master data of one item (the first version's path).
+///
+/// Deprecated: use `GET /masterdata/{id}`.
+#[utoipa::path(
+    tag = "masterdata",
+    params(("id" = String, Path, description = "Item identifier", example = "item1")),
+    responses(
+        (status = 200, description = "The record", body = MasterDataJson),
+        (status = 404, description = "No record for this item", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[deprecated(note = "kept for clients of the first version; use GET /masterdata/{id}")]
+#[get("/item/{id}")]
+async fn get_master_data_legacy(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    super::masterdata::find_master_data(&state, &id).await
+}

@@ -1,0 +1,48 @@
+//! Operational endpoints: liveness and readiness.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::AppState;
+use crate::db;
+use crate::error::{ApiError, ApiResult, Problem};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(live).service(ready);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Liveness: the process serves HTTP. Never touches the database.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "Alive", body = Health))
+)]
+#[get("/live")]
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers and the service is not draining.
+#[utoipa::path(
+    tag = "ops",
+    responses(
+        (status = 200, description = "Ready for traffic", body = Health),
+        (status = 503, description = "Database unreachable or shutting down", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if state.draining.load(Ordering::Relaxed) {
+        return Err(ApiError::Unavailable(anyhow::anyhow!("shutting down")));
+    }
+    db::ping(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}

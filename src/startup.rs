@@ -1,0 +1,117 @@
+//! Builds the HTTP server from settings: binds the port, wires state,
+//! middleware and routes, and handles shutdown signals.
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_actix_web::TracingLogger;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::http::{self, BodyLimits, RequestSpan};
+use crate::routes::{self, AppState};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    draining: Arc<AtomicBool>,
+}
+
+impl Application {
+    /// Binds `server.host:server.port` (port 0 picks a free port, which
+    /// `port()` reports) and builds the server over `pool`.
+    pub fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Application> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
+        let port = listener.local_addr()?.port();
+        let draining = Arc::new(AtomicBool::new(false));
+        let state = web::Data::new(AppState {
+            pool,
+            weights: settings.status_weights(),
+            draining: draining.clone(),
+        });
+        let limits = BodyLimits {
+            json: settings.server.json_limit_bytes,
+            large: settings.server.large_body_limit_bytes,
+            read_timeout: Duration::from_millis(settings.server.body_read_timeout_ms),
+        };
+        let openapi = routes::openapi();
+
+        let mut server = HttpServer::new(move || {
+            let app = App::new()
+                .app_data(state.clone())
+                .app_data(limits)
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .app_data(web::PathConfig::default().error_handler(http::path_error));
+            let (app, _) = routes::mount(app);
+            app.service(web::redirect("/docs", "/docs/").permanent())
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .default_service(web::to(not_found))
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(http::request_context))
+                .wrap(from_fn(http::trim_trailing_slash))
+        })
+        .keep_alive(Duration::from_secs(settings.server.keep_alive_secs))
+        .client_request_timeout(Duration::from_millis(
+            settings.server.client_request_timeout_ms,
+        ))
+        .shutdown_timeout(settings.server.shutdown_grace_secs)
+        .disable_signals();
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Application {
+            port,
+            server,
+            draining,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM or SIGINT, then drains: readiness turns 503, the
+    /// listener closes, and requests in flight get the grace period.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(stop_on_signal(handle, self.draining));
+        self.server.await
+    }
+}
+
+async fn stop_on_signal(handle: ServerHandle, draining: Arc<AtomicBool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("could not install signal handlers");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "shutting down: finishing requests in flight");
+    draining.store(true, Ordering::Relaxed);
+    handle.stop(true).await;
+    tracing::info!("stopped");
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "No route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
