@@ -80,6 +80,12 @@ impl Application {
         self.port
     }
 
+    /// Runs until stopped through its handle, ignoring signals. For
+    /// embedding, such as the test suite.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
     /// Runs until SIGTERM or SIGINT, then drains: readiness turns 503, the
     /// listener closes, and requests in flight get the grace period.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

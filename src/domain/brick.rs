@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn multiplicity_changes_the_signature_and_containment() {
         let a = brick(1, &[1, 2]);
-        let one = set(&[a.clone()]);
+        let one = set(std::slice::from_ref(&a));
         let two = set(&[a.clone(), a]);
         assert_ne!(one.signature(), two.signature());
         assert!(two.contains(&one));

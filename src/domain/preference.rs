@@ -265,16 +265,17 @@ mod tests {
     }
 
     #[test]
-    fn scores_that_differ_past_float_precision_still_order_correctly() {
-        // 3 / 999999999.9999 and 2 / 666666666.6666 differ only in the
-        // 20th significant digit; an f64 would call them equal and fall
-        // back to rank, which picks the Normal one.
+    fn exactly_equal_scores_tie_even_where_floats_would_differ() {
+        // 3 / 0.9 and 2 / 0.6 are both 10/3. In f64 the second comes out
+        // larger (3.3333333333333335 against 3.333333333333333), which
+        // would wrongly prefer the Novelty; exactly, they tie and rank
+        // prefers the Normal.
         let shortlist = vec![
-            candidate("normal", Status::Normal, "999999999.9999"),
-            candidate("novelty", Status::Novelty, "666666666.6666"),
+            candidate("novelty", Status::Novelty, "0.6"),
+            candidate("normal", Status::Normal, "0.9"),
         ];
         let score = Strategy::Score(StatusWeights::default());
-        assert_eq!(preferred(score, shortlist), "novelty");
+        assert_eq!(preferred(score, shortlist), "normal");
     }
 
     #[test]

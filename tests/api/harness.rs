@@ -1,0 +1,245 @@
+//! `spawn_app()`: a fresh database, the application on a random port, and
+//! typed request helpers.
+
+use preferred_item_service::config::Settings;
+use preferred_item_service::local_postgres::LocalCluster;
+use preferred_item_service::startup::Application;
+use preferred_item_service::{db, telemetry};
+use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use std::sync::OnceLock;
+
+/// The server URL test databases are created on, made once per process.
+fn server_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            telemetry::init(preferred_item_service::config::LogFormat::Pretty, "debug");
+        }
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => LocalCluster::throwaway()
+                .expect("starting a throwaway PostgreSQL cluster")
+                .url("postgres"),
+        }
+    })
+}
+
+/// `server_url()` with another database name.
+pub fn database_url(name: &str) -> String {
+    let mut url = url::Url::parse(server_url()).expect("a valid DATABASE_URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A pool on the test's own database, to check what was stored.
+    pub pool: PgPool,
+}
+
+/// The settings every test app starts from.
+pub fn test_settings() -> Settings {
+    let mut settings = Settings::default();
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.demo_data = Some(false);
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application on a fresh, migrated database after letting the
+/// test adjust the settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let name = format!("pis_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(server_url())
+        .await
+        .expect("connecting to the test server");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .await
+        .expect("creating the test database");
+    let url = database_url(&name);
+
+    let mut settings = test_settings();
+    settings.database.url = Some(SecretString::from(url.clone()));
+    adjust(&mut settings);
+
+    let pool = db::pool(&settings.database, &url).expect("building the pool");
+    db::migrate(&pool)
+        .await
+        .expect("migrating the test database");
+    if settings.demo_data() {
+        db::seed_demo_data(&pool).await.expect("seeding demo data");
+    }
+    let application = Application::build(&settings, pool.clone()).expect("building the app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        pool,
+    }
+}
+
+/// A response's status, headers and JSON body, read once.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(response: Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("reading the body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem document: status, content type, and the fields
+    /// named in `errors`, in order.
+    pub fn assert_problem(&self, status: u16, fields: &[&str]) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("urn:problem:")));
+        assert!(self.body["title"].is_string());
+        assert!(self.body["detail"].is_string());
+        assert_eq!(
+            self.body["request_id"].as_str(),
+            self.header("x-request-id"),
+            "the problem carries the request id"
+        );
+        let named: Vec<&str> = self.body["errors"]
+            .as_array()
+            .expect("errors is an array")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, fields, "body: {}", self.body);
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::from(self.client.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        Reply::from(self.client.delete(self.url(path)).send().await.unwrap()).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> Reply {
+        self.send_raw(method, path, body.to_string()).await
+    }
+
+    pub async fn send_raw(&self, method: reqwest::Method, path: &str, body: String) -> Reply {
+        let response = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        Reply::from(response).await
+    }
+
+    /// Creates an item with bricks given as `(design, colours)` pairs.
+    pub async fn create_item(&self, id: &str, bricks: &[(i64, &[i64])]) {
+        let reply = self.post_json("/items", &item_json(id, bricks)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating {id}: {}",
+            reply.body
+        );
+    }
+
+    pub async fn put_master_data(&self, id: &str, status: &str, price: &str) {
+        let body = format!(r#"{{"status": "{status}", "price": {price}}}"#);
+        let reply = self
+            .send_raw(reqwest::Method::PUT, &format!("/masterdata/{id}"), body)
+            .await;
+        assert!(
+            reply.status.is_success(),
+            "master data of {id}: {}",
+            reply.body
+        );
+    }
+
+    /// Creates an item and its master data.
+    pub async fn create_priced(
+        &self,
+        id: &str,
+        bricks: &[(i64, &[i64])],
+        status: &str,
+        price: &str,
+    ) {
+        self.create_item(id, bricks).await;
+        self.put_master_data(id, status, price).await;
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn bricks_json(bricks: &[(i64, &[i64])]) -> Value {
+    Value::Array(
+        bricks
+            .iter()
+            .map(|(d, c)| json!({"design_id": d, "color_codes": c}))
+            .collect(),
+    )
+}
+
+pub fn item_json(id: &str, bricks: &[(i64, &[i64])]) -> Value {
+    json!({"identifier": id, "bricks": bricks_json(bricks)})
+}

@@ -1,0 +1,15 @@
+//! Black-box tests of the HTTP API against a real PostgreSQL: a fresh
+//! database per test, the real migrations, real HTTP on a random port.
+//!
+//! `DATABASE_URL` (any database on the server; it is used to create the
+//! test databases) selects an existing server. Without it, a throwaway
+//! cluster is started from the local PostgreSQL binaries.
+
+mod docs;
+mod errors;
+mod harness;
+mod items;
+mod masterdata;
+mod ops;
+mod preferred_item;
+mod query_plans;

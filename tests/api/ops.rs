@@ -1,0 +1,98 @@
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::harness::spawn_app;
+use preferred_item_service::startup::Application;
+
+#[tokio::test]
+async fn liveness_and_readiness_answer_when_the_database_is_up() {
+    let app = spawn_app().await;
+    let live = app.get("/health/live").await;
+    assert_eq!(
+        (live.status, live.body),
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    let ready = app.get("/health/ready").await;
+    assert_eq!(
+        (ready.status, ready.body),
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn without_a_database_readiness_is_503_and_liveness_stays_200() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut settings = crate::harness::test_settings();
+    settings.database.acquire_timeout_ms = 500;
+    let url = format!("postgres://postgres@127.0.0.1:{port}/none");
+    settings.database.url = Some(SecretString::from(url.clone()));
+    let pool = preferred_item_service::db::pool(&settings.database, &url).unwrap();
+    let application = Application::build(&settings, pool).unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run());
+    let client = reqwest::Client::new();
+
+    let live = client
+        .get(format!("{address}/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+
+    let ready = crate::harness::Reply::from(
+        client
+            .get(format!("{address}/health/ready"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    ready.assert_problem(503, &[]);
+    assert_eq!(ready.header("retry-after"), Some("1"));
+
+    let items =
+        crate::harness::Reply::from(client.get(format!("{address}/items")).send().await.unwrap())
+            .await;
+    items.assert_problem(503, &[]);
+    let body = items.body.to_string();
+    assert!(
+        !body.contains("Connection refused") && !body.contains("sqlx"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_start_with_demo_data_loads_the_eleven_demo_items_once() {
+    let app = crate::harness::spawn_app_with(|s| s.demo_data = Some(true)).await;
+    let items = app.get("/items").await;
+    let ids: Vec<_> = items
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["identifier"].as_str().unwrap().to_owned())
+        .collect();
+    let mut expected: Vec<String> = (1..=11).map(|i| format!("item{i}")).collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert_eq!(
+        app.get("/masterdata").await.body.as_array().unwrap().len(),
+        11
+    );
+    assert_eq!(
+        app.get("/masterdata/item2").await.body,
+        json!({"identifier": "item2", "status": "Novelty", "price": 5.0})
+    );
+
+    // A second start on the same database does not load them again.
+    assert!(!preferred_item_service::db::seed_demo_data(&app.pool)
+        .await
+        .unwrap());
+    assert_eq!(app.count("SELECT count(*) FROM items").await, 11);
+}
