@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::bulk::RecordError;
 use crate::domain::{FieldError, FieldErrors};
 
 tokio::task_local! {
@@ -37,6 +38,9 @@ pub enum ApiError {
     /// Well-formed input that breaks the rules.
     #[error("validation failed: {0}")]
     Validation(FieldErrors),
+    /// Records of a bulk load that break the rules; nothing was written.
+    #[error("{} invalid record(s)", .0.len())]
+    InvalidRecords(Vec<RecordError>),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("conflict: {0}")]
@@ -77,8 +81,12 @@ pub struct Problem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemField {
     /// Path of the field in the request, e.g. `bricks[0].color_codes[1]`.
+    /// For bulk loads, the path within the record at `index`.
     pub field: String,
     pub message: String,
+    /// For bulk loads: the 0-based index of the record at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }
 
 impl From<FieldError> for ProblemField {
@@ -86,6 +94,7 @@ impl From<FieldError> for ProblemField {
         ProblemField {
             field: e.field,
             message: e.message,
+            index: None,
         }
     }
 }
@@ -105,7 +114,7 @@ impl ApiError {
     fn kind(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } => "urn:problem:bad-request",
-            ApiError::Validation(_) => "urn:problem:validation",
+            ApiError::Validation(_) | ApiError::InvalidRecords(_) => "urn:problem:validation",
             ApiError::NotFound(_) => "urn:problem:not-found",
             ApiError::Conflict(_) => "urn:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
@@ -131,6 +140,20 @@ impl ApiError {
                     errors.iter().cloned().map(Into::into).collect(),
                 )
             }
+            ApiError::InvalidRecords(records) => (
+                format!(
+                    "{} record error(s); nothing was written",
+                    records.len()
+                ),
+                records
+                    .iter()
+                    .map(|r| ProblemField {
+                        field: r.field.clone(),
+                        message: r.message.clone(),
+                        index: Some(r.position),
+                    })
+                    .collect(),
+            ),
             ApiError::NotFound(detail) | ApiError::Conflict(detail) => (detail.clone(), vec![]),
             ApiError::PayloadTooLarge { limit } => (
                 format!("The request body is larger than the limit of {limit} bytes"),
@@ -161,7 +184,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::InvalidRecords(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

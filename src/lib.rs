@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod local_postgres;
+pub mod records;
 pub mod routes;
 pub mod startup;
+pub mod synthetic;
 pub mod telemetry;

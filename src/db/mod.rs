@@ -1,6 +1,7 @@
 //! The repository: the only place that holds SQL. Rows become domain types
 //! here, and handlers never see a query.
 
+pub mod bulk;
 mod demo;
 pub mod items;
 pub mod master_data;

@@ -41,54 +41,70 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
             .app_data::<BodyLimits>()
             .expect("BodyLimits is registered as app data");
         let limit = if T::LARGE { limits.large } else { limits.json };
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap_or("").to_owned());
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = read_body(req, payload, limit, limits.read_timeout, &["application/json"]);
         Box::pin(async move {
-            if let Some(ct) = content_type {
-                let essence = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                if essence != "application/json" && !essence.ends_with("+json") {
-                    return Err(ApiError::UnsupportedMediaType(ct));
-                }
-            }
-            if declared_length.is_some_and(|n| n > limit) {
-                return Err(ApiError::PayloadTooLarge { limit });
-            }
-            let read = async {
-                let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(limit));
-                while let Some(chunk) = payload.next().await {
-                    let chunk = chunk
-                        .map_err(|_| ApiError::bad_request("The request body could not be read"))?;
-                    if body.len() + chunk.len() > limit {
-                        return Err(ApiError::PayloadTooLarge { limit });
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(body)
-            };
-            let body = tokio::time::timeout(limits.read_timeout, read)
-                .await
-                .map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "The request body was not received within {} ms",
-                        limits.read_timeout.as_millis()
-                    ))
-                })??;
+            let (_, body) = body.await?;
             parse(&body).map(JsonBody)
         })
     }
+}
+
+/// Reads a whole body of one of the `accepted` content types (any `+json`
+/// type counts as `application/json`; no content type is taken as the
+/// first accepted one), within `limit` bytes and `timeout`. Returns the
+/// content type it was read as.
+pub fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+    timeout: Duration,
+    accepted: &'static [&'static str],
+) -> LocalBoxFuture<'static, Result<(&'static str, Vec<u8>), ApiError>> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        let kind = match content_type {
+            None => accepted[0],
+            Some(ct) => {
+                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let essence = if essence.ends_with("+json") { "application/json".to_owned() } else { essence };
+                *accepted
+                    .iter()
+                    .find(|a| **a == essence)
+                    .ok_or(ApiError::UnsupportedMediaType(ct))?
+            }
+        };
+        if declared_length.is_some_and(|n| n > limit) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        let read = async {
+            let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(limit));
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|_| ApiError::bad_request("The request body could not be read"))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        };
+        let body = tokio::time::timeout(timeout, read).await.map_err(|_| {
+            ApiError::bad_request(format!(
+                "The request body was not received within {} ms",
+                timeout.as_millis()
+            ))
+        })??;
+        Ok((kind, body))
+    })
 }
 
 /// Parses a JSON document into `T`, reporting where it went wrong.
@@ -99,6 +115,11 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// Converts a parsed JSON value into `T`, reporting where it went wrong.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(describe)
 }
 
 fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {

@@ -1,10 +1,10 @@
 //! HTTP plumbing shared by every route: the request context middleware,
 //! the JSON body extractor and the query-string error handling.
 
-mod json_body;
+pub mod json_body;
 mod request_context;
 
-pub use json_body::{BodyLimits, JsonBody, RequestBody};
+pub use json_body::{from_value, parse, BodyLimits, JsonBody, RequestBody};
 pub use request_context::{request_context, trim_trailing_slash, RequestId, RequestSpan};
 
 use actix_web::error::{PathError, QueryPayloadError};

@@ -1,6 +1,7 @@
 //! The HTTP API, one module per scope. Each module exposes `configure`,
 //! and the OpenAPI document is collected from the handlers themselves.
 
+mod bulk;
 mod items;
 mod legacy;
 mod masterdata;
@@ -10,7 +11,7 @@ mod preferreditem;
 mod wire;
 
 pub use preferreditem::MAX_BATCH;
-pub use wire::{BrickJson, ItemJson, MasterDataJson};
+pub use wire::{BrickJson, ItemJson, MasterDataJson, MasterDataRecordJson};
 
 use actix_web::App;
 use sqlx::PgPool;
@@ -63,11 +64,13 @@ where
         .service(
             scope::scope("/items")
                 .configure(legacy::configure_items)
+                .configure(bulk::configure_items)
                 .configure(items::configure),
         )
         .service(
             scope::scope("/masterdata")
                 .configure(legacy::configure_masterdata)
+                .configure(bulk::configure_masterdata)
                 .configure(masterdata::configure),
         )
         .service(scope::scope("/preferreditem").configure(preferreditem::configure))

@@ -174,6 +174,39 @@ impl MasterDataInput {
     }
 }
 
+/// A master data record in the load formats: the identifier is required.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"identifier": "item1", "status": "Normal", "price": 10.0}))]
+pub struct MasterDataRecordJson {
+    pub identifier: String,
+    #[schema(value_type = StatusName)]
+    pub status: String,
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000000)]
+    pub price: serde_json::Number,
+}
+
+impl MasterDataRecordJson {
+    pub fn parse(&self) -> Result<MasterData, FieldErrors> {
+        let identifier = Identifier::parse(&self.identifier, "identifier");
+        let input = MasterDataInput {
+            identifier: None,
+            status: self.status.clone(),
+            price: self.price.clone(),
+        };
+        match identifier {
+            Ok(identifier) => input.parse(identifier),
+            Err(e) => {
+                let mut errors: FieldErrors = e.into();
+                if let Err(more) = input.parse(Identifier::parse("x", "identifier").expect("valid")) {
+                    errors.extend(more);
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
 /// An identifier repeated in a body must agree with the path.
 pub fn check_body_identifier(body: Option<&str>, path: &Identifier, errors: &mut FieldErrors) {
     if let Some(body) = body {

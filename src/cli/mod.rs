@@ -1,10 +1,15 @@
 //! The commands of the one binary.
 
+mod load;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Settings;
+use crate::db::bulk::LoadMode;
+use crate::records::Format;
 use crate::local_postgres::LocalCluster;
 use crate::startup::Application;
 use crate::{db, routes, telemetry};
@@ -30,6 +35,56 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Write a synthetic catalog (items and master data) in the import format.
+    Generate {
+        /// How many items.
+        #[arg(long)]
+        items: u64,
+        /// The same seed gives the same catalog.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory for items.<ext> and masterdata.<ext>.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = FileFormat::Ndjson)]
+        format: FileFormat,
+    },
+    /// Load items and/or master data from NDJSON or CSV files (`-` is
+    /// stdin). Each file is all or nothing.
+    Import {
+        #[arg(long)]
+        items: Option<String>,
+        #[arg(long)]
+        masterdata: Option<String>,
+        /// Default: CSV for `.csv` files, NDJSON otherwise.
+        #[arg(long, value_enum)]
+        format: Option<FileFormat>,
+        /// `upsert` adds and replaces records; `replace` makes each file the
+        /// whole table (replacing items also clears master data).
+        #[arg(long, value_enum, default_value_t = Mode::Upsert)]
+        mode: Mode,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FileFormat {
+    Ndjson,
+    Csv,
+}
+
+impl From<FileFormat> for Format {
+    fn from(f: FileFormat) -> Format {
+        match f {
+            FileFormat::Ndjson => Format::Ndjson,
+            FileFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Mode {
+    Upsert,
+    Replace,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,6 +106,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve().await,
+        Command::Generate {
+            items,
+            seed,
+            out,
+            format,
+        } => load::generate(items, seed, &out, format.into()),
+        Command::Import {
+            items,
+            masterdata,
+            format,
+            mode,
+        } => {
+            let settings = Settings::load()?;
+            telemetry::init(settings.log_format(), "warn");
+            let pool = connect(&settings).await?;
+            db::migrate(&pool).await?;
+            let format = format.map(Format::from);
+            let mode = match mode {
+                Mode::Upsert => LoadMode::Upsert,
+                Mode::Replace => LoadMode::Replace,
+            };
+            load::import(
+                &pool,
+                items.map(|p| load::ImportFile::new(p, format)),
+                masterdata.map(|p| load::ImportFile::new(p, format)),
+                mode,
+            )
+            .await
+        }
     }
 }
 

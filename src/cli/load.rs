@@ -1,0 +1,265 @@
+//! `generate` and `import`: synthetic catalogs, and loading catalogs from
+//! files or stdin with progress and a summary.
+
+use anyhow::{bail, Context};
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, Record};
+use crate::records::{self, Format};
+use crate::synthetic::{self, Catalog};
+
+/// Writes `items` and `masterdata` files of `count` items from `seed`.
+pub fn generate(count: u64, seed: u64, out: &Path, format: Format) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let extension = match format {
+        Format::Ndjson => "ndjson",
+        Format::Csv => "csv",
+    };
+    let items_path = out.join(format!("items.{extension}"));
+    let master_path = out.join(format!("masterdata.{extension}"));
+    let create = |path: &PathBuf| -> anyhow::Result<BufWriter<File>> {
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ))
+    };
+    let mut items = create(&items_path)?;
+    let mut master = create(&master_path)?;
+    if format == Format::Csv {
+        writeln!(items, "{}", records::ITEM_CSV_HEADER.join(","))?;
+        writeln!(master, "{}", records::MASTER_DATA_CSV_HEADER.join(","))?;
+    }
+    let started = Instant::now();
+    let mut priced = 0_u64;
+    for item in Catalog::new(count, seed) {
+        match format {
+            Format::Ndjson => synthetic::write_item_ndjson(&mut items, &item)?,
+            Format::Csv => synthetic::write_item_csv(&mut items, &item)?,
+        }
+        if let Some((status, cents)) = item.master_data {
+            priced += 1;
+            match format {
+                Format::Ndjson => synthetic::write_master_data_ndjson(&mut master, &item.identifier, status, cents)?,
+                Format::Csv => synthetic::write_master_data_csv(&mut master, &item.identifier, status, cents)?,
+            }
+        }
+    }
+    items.flush()?;
+    master.flush()?;
+    println!(
+        "generated {count} items and {priced} master data records (seed {seed}) in {:.1} s: {} and {}",
+        started.elapsed().as_secs_f64(),
+        items_path.display(),
+        master_path.display()
+    );
+    Ok(())
+}
+
+/// Counts the bytes read, for progress.
+struct CountingReader<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Progress of one file: a bar on a terminal, plain lines otherwise.
+struct Progress {
+    label: String,
+    total_bytes: Option<u64>,
+    read: Rc<Cell<u64>>,
+    rows: u64,
+    started: Instant,
+    last_report: Instant,
+    terminal: bool,
+}
+
+impl Progress {
+    fn tick(&mut self) {
+        self.rows += 1;
+        if self.rows % 1024 != 0 {
+            return;
+        }
+        let every = if self.terminal {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        };
+        if self.last_report.elapsed() >= every {
+            self.last_report = Instant::now();
+            self.report();
+        }
+    }
+
+    fn report(&self) {
+        let rate = self.rows as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let share = self
+            .total_bytes
+            .filter(|&t| t > 0)
+            .map(|t| (self.read.get() as f64 / t as f64).min(1.0));
+        let mut err = io::stderr().lock();
+        if self.terminal {
+            let bar = share.map_or_else(String::new, |s| {
+                let filled = (s * 30.0) as usize;
+                format!("[{}{}] {:>3.0}% ", "#".repeat(filled), ".".repeat(30 - filled), s * 100.0)
+            });
+            let _ = write!(err, "\r{}: {bar}{} rows, {rate:.0} rows/s   ", self.label, self.rows);
+        } else {
+            let share = share.map_or_else(String::new, |s| format!(" ({:.0}%)", s * 100.0));
+            let _ = writeln!(err, "{}: {} rows read{share}, {rate:.0} rows/s", self.label, self.rows);
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            self.report();
+            let _ = writeln!(io::stderr());
+        }
+    }
+}
+
+/// Opens `path` (`-` is stdin) with progress tracking.
+fn open(path: &str, label: &str) -> anyhow::Result<(Box<dyn BufRead>, Progress)> {
+    let read = Rc::new(Cell::new(0));
+    let (reader, total_bytes): (Box<dyn Read>, Option<u64>) = if path == "-" {
+        (Box::new(io::stdin()), None)
+    } else {
+        let file = File::open(path).with_context(|| format!("opening {path}"))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        CountingReader {
+            inner: reader,
+            read: read.clone(),
+        },
+    );
+    let now = Instant::now();
+    let progress = Progress {
+        label: label.to_owned(),
+        total_bytes,
+        read,
+        rows: 0,
+        started: now,
+        last_report: now,
+        terminal: io::stderr().is_terminal(),
+    };
+    Ok((Box::new(reader), progress))
+}
+
+/// Which file to load, and how.
+pub struct ImportFile {
+    pub path: String,
+    pub format: Format,
+}
+
+impl ImportFile {
+    pub fn new(path: String, format: Option<Format>) -> ImportFile {
+        let format = format.unwrap_or_else(|| Format::from_path(&path));
+        ImportFile { path, format }
+    }
+}
+
+fn describe_failure(label: &str, path: &str, error: LoadError) -> anyhow::Error {
+    match error {
+        LoadError::Invalid(errors) => {
+            let mut err = io::stderr().lock();
+            for e in &errors {
+                let field = if e.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", e.field)
+                };
+                let _ = writeln!(err, "{path}:{}: {field}{}", e.position, e.message);
+            }
+            let more = if errors.len() >= bulk::MAX_REPORTED_ERRORS {
+                " (reading stopped there)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!(
+                "{label}: {} invalid record(s){more}; nothing was imported from {path}",
+                errors.len()
+            )
+        }
+        LoadError::Database(e) => anyhow::Error::new(e).context(format!(
+            "{label}: the database refused the load; nothing was imported from {path}"
+        )),
+    }
+}
+
+fn summary(label: &str, counts: LoadCounts, started: Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{label}: {} rows ({} created, {} updated) in {seconds:.1} s, {:.0} rows/s",
+        counts.total(),
+        counts.created,
+        counts.updated,
+        counts.total() as f64 / seconds.max(0.001)
+    );
+}
+
+/// Loads one file in its own transaction: all of it or nothing.
+async fn load_file<T>(
+    pool: &sqlx::PgPool,
+    label: &str,
+    file: &ImportFile,
+    records: impl FnOnce(Format, Box<dyn BufRead>) -> Box<dyn Iterator<Item = Record<T>>>,
+    load: impl AsyncFnOnce(&mut sqlx::PgConnection, Box<dyn Iterator<Item = Record<T>> + '_>) -> Result<LoadCounts, LoadError>,
+) -> anyhow::Result<()> {
+    let (reader, mut progress) = open(&file.path, label)?;
+    let started = Instant::now();
+    let mut tx = pool.begin().await.context("starting the import transaction")?;
+    let rows = records(file.format, reader).inspect(|_| progress.tick());
+    let result = load(&mut tx, Box::new(rows)).await;
+    let counts = result.map_err(|e| describe_failure(label, &file.path, e))?;
+    tx.commit().await.context("committing the import")?;
+    progress.finish();
+    summary(label, counts, started);
+    Ok(())
+}
+
+/// Imports items, then master data; each file is one transaction.
+pub async fn import(
+    pool: &sqlx::PgPool,
+    items: Option<ImportFile>,
+    master_data: Option<ImportFile>,
+    mode: LoadMode,
+) -> anyhow::Result<()> {
+    if items.is_none() && master_data.is_none() {
+        bail!("nothing to import: give --items FILE, --masterdata FILE or both");
+    }
+    if let Some(file) = &items {
+        load_file(
+            pool,
+            "items",
+            file,
+            |format, reader| records::item_records(format, reader),
+            async |conn, rows| bulk::load_items(conn, mode, rows).await,
+        )
+        .await?;
+    }
+    if let Some(file) = &master_data {
+        load_file(
+            pool,
+            "masterdata",
+            file,
+            |format, reader| records::master_data_records(format, reader),
+            async |conn, rows| bulk::load_master_data(conn, mode, rows).await,
+        )
+        .await?;
+    }
+    Ok(())
+}

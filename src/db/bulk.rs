@@ -1,0 +1,378 @@
+//! Loading many records at once, for `import` and the bulk routes: PostgreSQL
+//! COPY into the tables (or into staging tables that are then merged), in
+//! the caller's transaction, so that a load is all or nothing.
+//!
+//! Statements over the staging tables are plain static strings, not
+//! compile-time-checked macros: those tables exist only inside the load's
+//! transaction, so there is nothing to check them against at build time.
+//! The import and bulk tests cover them.
+//!
+//! Records arrive already parsed and validated, each with its position (a
+//! line number for files, an index for request bodies). If any record is
+//! invalid, nothing is written and the first `MAX_REPORTED_ERRORS`
+//! problems are returned.
+
+use sqlx::PgConnection;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use super::items::{brick_index_rows, StoredBricks};
+use crate::domain::{FieldErrors, Item, MasterData};
+
+/// The most invalid records one load reports; reading stops there.
+pub const MAX_REPORTED_ERRORS: usize = 100;
+/// COPY data is sent in chunks of about this size.
+const CHUNK_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// Records are created or replace the record with their identifier;
+    /// everything else stays.
+    Upsert,
+    /// The records become the whole table. Replacing items also removes
+    /// all master data (it belongs to the items); load master data after.
+    /// Takes an exclusive lock on the tables while it runs.
+    Replace,
+}
+
+/// A parsed record and where it came from.
+pub struct Record<T> {
+    pub position: u64,
+    pub value: Result<T, FieldErrors>,
+}
+
+/// Why one record was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub position: u64,
+    /// Path of the field within the record; empty when about the record.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{} invalid record(s)", .0.len())]
+    Invalid(Vec<RecordError>),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LoadCounts {
+    pub created: u64,
+    pub updated: u64,
+}
+
+impl LoadCounts {
+    pub fn total(&self) -> u64 {
+        self.created + self.updated
+    }
+}
+
+/// Collects errors, and identifiers seen, so duplicates are caught too.
+struct Checker {
+    errors: Vec<RecordError>,
+    seen: HashSet<String>,
+}
+
+impl Checker {
+    fn new() -> Checker {
+        Checker {
+            errors: Vec::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The value when the record is valid and its identifier new.
+    fn check<T>(&mut self, record: Record<T>, identifier: impl Fn(&T) -> &str) -> Option<T> {
+        match record.value {
+            Err(errors) => {
+                self.errors.extend(errors.into_vec().into_iter().map(|e| RecordError {
+                    position: record.position,
+                    field: e.field,
+                    message: e.message,
+                }));
+                None
+            }
+            Ok(value) => {
+                if !self.seen.insert(identifier(&value).to_owned()) {
+                    self.errors.push(RecordError {
+                        position: record.position,
+                        field: "identifier".into(),
+                        message: format!("{} appears more than once", identifier(&value)),
+                    });
+                    return None;
+                }
+                Some(value).filter(|_| self.errors.is_empty())
+            }
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.errors.len() >= MAX_REPORTED_ERRORS
+    }
+
+    fn finish(mut self) -> Result<(), LoadError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            self.errors.truncate(MAX_REPORTED_ERRORS);
+            Err(LoadError::Invalid(self.errors))
+        }
+    }
+}
+
+fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\\\\x");
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize]);
+        out.push(DIGITS[(b & 15) as usize]);
+    }
+}
+
+fn int_array(out: &mut Vec<u8>, values: &[i32]) {
+    let mut text = String::with_capacity(values.len() * 4 + 2);
+    text.push('{');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        let _ = write!(text, "{v}");
+    }
+    text.push('}');
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// COPY text rows for `items` and `item_bricks`. Identifiers, numbers and
+/// hex need no escaping in COPY's text format.
+fn encode_item(item: &Item, items: &mut Vec<u8>, bricks: &mut Vec<u8>) {
+    let stored = StoredBricks::from_set(&item.bricks);
+    let id = item.identifier.as_str().as_bytes();
+    items.extend_from_slice(id);
+    items.push(b'\t');
+    int_array(items, &stored.designs);
+    items.push(b'\t');
+    int_array(items, &stored.color_counts);
+    items.push(b'\t');
+    int_array(items, &stored.colors);
+    items.push(b'\t');
+    hex(items, &item.bricks.signature().0);
+    items.push(b'\n');
+    let (keys, counts) = brick_index_rows(&item.bricks);
+    for (key, count) in keys.iter().zip(counts) {
+        hex(bricks, key);
+        bricks.push(b'\t');
+        bricks.extend_from_slice(id);
+        bricks.push(b'\t');
+        bricks.extend_from_slice(count.to_string().as_bytes());
+        bricks.push(b'\n');
+    }
+}
+
+async fn send_all(conn: &mut PgConnection, statement: &str, data: &[u8]) -> Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    for chunk in data.chunks(CHUNK_BYTES) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Loads items. `conn` must be in a transaction.
+#[tracing::instrument(skip_all, fields(?mode))]
+pub async fn load_items(
+    conn: &mut PgConnection,
+    mode: LoadMode,
+    records: impl IntoIterator<Item = Record<Item>>,
+) -> Result<LoadCounts, LoadError> {
+    let (items_target, bricks_target) = match mode {
+        LoadMode::Replace => {
+            sqlx::query!("TRUNCATE items CASCADE").execute(&mut *conn).await?;
+            (
+                "COPY items (identifier, brick_designs, brick_color_counts, brick_colors, signature) FROM STDIN",
+                "COPY item_bricks (brick, identifier, multiplicity) FROM STDIN",
+            )
+        }
+        LoadMode::Upsert => {
+            sqlx::raw_sql(
+                r#"CREATE TEMP TABLE import_items (
+                       identifier text COLLATE "C", brick_designs int4[],
+                       brick_color_counts int4[], brick_colors int4[], signature bytea
+                   ) ON COMMIT DROP;
+                   CREATE TEMP TABLE import_item_bricks (
+                       brick bytea, identifier text COLLATE "C", multiplicity int4
+                   ) ON COMMIT DROP"#,
+            )
+            .execute(&mut *conn)
+            .await?;
+            ("COPY import_items FROM STDIN", "COPY import_item_bricks FROM STDIN")
+        }
+    };
+
+    // Items stream to the server as they are read; their brick index rows
+    // wait in memory for the second COPY.
+    let mut checker = Checker::new();
+    let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut brick_rows = Vec::new();
+    let mut loaded = 0_u64;
+    let mut copy = conn.copy_in_raw(items_target).await?;
+    for record in records {
+        if let Some(item) = checker.check(record, |i: &Item| i.identifier.as_str()) {
+            encode_item(&item, &mut rows, &mut brick_rows);
+            loaded += 1;
+            if rows.len() >= CHUNK_BYTES {
+                copy.send(rows.as_slice()).await?;
+                rows.clear();
+            }
+        }
+        if checker.full() {
+            break;
+        }
+    }
+    if let Err(invalid) = checker.finish() {
+        copy.abort("invalid records").await?;
+        return Err(invalid);
+    }
+    copy.send(rows.as_slice()).await?;
+    copy.finish().await?;
+    send_all(conn, bricks_target, &brick_rows).await?;
+
+    match mode {
+        LoadMode::Replace => Ok(LoadCounts {
+            created: loaded,
+            updated: 0,
+        }),
+        LoadMode::Upsert => {
+            let (created, updated): (i64, i64) = sqlx::query_as(
+                r#"WITH written AS (
+                       INSERT INTO items (identifier, brick_designs, brick_color_counts, brick_colors, signature)
+                       SELECT identifier, brick_designs, brick_color_counts, brick_colors, signature
+                       FROM pg_temp.import_items
+                       ON CONFLICT (identifier) DO UPDATE
+                       SET brick_designs = EXCLUDED.brick_designs,
+                           brick_color_counts = EXCLUDED.brick_color_counts,
+                           brick_colors = EXCLUDED.brick_colors,
+                           signature = EXCLUDED.signature,
+                           updated_at = now()
+                       RETURNING (xmax = 0) AS created
+                   )
+                   SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created)
+                   FROM written"#,
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            sqlx::raw_sql(
+                "DELETE FROM item_bricks ib USING pg_temp.import_items s WHERE ib.identifier = s.identifier;
+                 INSERT INTO item_bricks (brick, identifier, multiplicity)
+                 SELECT brick, identifier, multiplicity FROM pg_temp.import_item_bricks",
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(LoadCounts {
+                created: created as u64,
+                updated: updated as u64,
+            })
+        }
+    }
+}
+
+/// Loads master data. Every record's item must exist. `conn` must be in a
+/// transaction.
+#[tracing::instrument(skip_all, fields(?mode))]
+pub async fn load_master_data(
+    conn: &mut PgConnection,
+    mode: LoadMode,
+    records: impl IntoIterator<Item = Record<MasterData>>,
+) -> Result<LoadCounts, LoadError> {
+    sqlx::raw_sql(
+        r#"CREATE TEMP TABLE import_master_data (
+               position int8, identifier text COLLATE "C", status text, price numeric
+           ) ON COMMIT DROP"#,
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    let mut checker = Checker::new();
+    let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut copy = conn.copy_in_raw("COPY import_master_data FROM STDIN").await?;
+    for record in records {
+        let position = record.position;
+        if let Some(md) = checker.check(record, |m: &MasterData| m.identifier.as_str()) {
+            let _ = writeln!(
+                LineBuffer(&mut rows),
+                "{position}\t{}\t{}\t{}",
+                md.identifier,
+                md.status,
+                md.price
+            );
+            if rows.len() >= CHUNK_BYTES {
+                copy.send(rows.as_slice()).await?;
+                rows.clear();
+            }
+        }
+        if checker.full() {
+            break;
+        }
+    }
+    if let Err(invalid) = checker.finish() {
+        copy.abort("invalid records").await?;
+        return Err(invalid);
+    }
+    copy.send(rows.as_slice()).await?;
+    copy.finish().await?;
+
+    let unknown: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT position, identifier
+         FROM pg_temp.import_master_data s
+         WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.identifier = s.identifier)
+         ORDER BY position
+         LIMIT $1",
+    )
+    .bind(MAX_REPORTED_ERRORS as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !unknown.is_empty() {
+        return Err(LoadError::Invalid(
+            unknown
+                .into_iter()
+                .map(|(position, identifier)| RecordError {
+                    position: position as u64,
+                    field: "identifier".into(),
+                    message: format!("item {identifier} does not exist"),
+                })
+                .collect(),
+        ));
+    }
+    if mode == LoadMode::Replace {
+        sqlx::query!("DELETE FROM master_data").execute(&mut *conn).await?;
+    }
+    let (created, updated): (i64, i64) = sqlx::query_as(
+        r#"WITH written AS (
+               INSERT INTO master_data (identifier, status, price)
+               SELECT identifier, status, price FROM pg_temp.import_master_data
+               ON CONFLICT (identifier) DO UPDATE
+               SET status = EXCLUDED.status, price = EXCLUDED.price, updated_at = now()
+               RETURNING (xmax = 0) AS created
+           )
+           SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created)
+           FROM written"#,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(LoadCounts {
+        created: created as u64,
+        updated: updated as u64,
+    })
+}
+
+/// `fmt::Write` into a byte buffer.
+struct LineBuffer<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for LineBuffer<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}

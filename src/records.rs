@@ -1,0 +1,262 @@
+//! Catalog records in the load formats, parsed and validated with the same
+//! rules as the single-record routes.
+//!
+//! - **NDJSON**: one JSON object per line, exactly the API's item
+//!   (`{"identifier", "bricks"}`) or master data record
+//!   (`{"identifier", "status", "price"}`). Blank lines are skipped.
+//! - **CSV** with a header row. Items: `identifier,bricks`, where `bricks`
+//!   lists the bricks in order, separated by `;`, each as
+//!   `design_id:colour/colour/…` (so `1:1/2;2:3/4` is 1:[1,2] and 2:[3,4]).
+//!   Master data: `identifier,status,price`.
+//!
+//! Positions are 1-based line numbers for files, 0-based indexes for JSON
+//! arrays.
+
+use std::io::BufRead;
+
+use crate::db::bulk::Record;
+use crate::domain::{Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status};
+use crate::error::ApiError;
+use crate::http;
+use crate::routes::{ItemJson, MasterDataRecordJson};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ndjson,
+    Csv,
+}
+
+impl Format {
+    /// From a file name: `.csv` is CSV, anything else NDJSON.
+    pub fn from_path(path: &str) -> Format {
+        if path.to_ascii_lowercase().ends_with(".csv") {
+            Format::Csv
+        } else {
+            Format::Ndjson
+        }
+    }
+}
+
+/// The field errors of a failed JSON conversion.
+fn field_errors(error: ApiError) -> FieldErrors {
+    let problem = error.problem();
+    let mut errors = FieldErrors::default();
+    if problem.errors.is_empty() {
+        errors.push("", problem.detail);
+    } else {
+        for e in problem.errors {
+            errors.push(e.field, e.message);
+        }
+    }
+    errors
+}
+
+pub fn item_from_json(value: serde_json::Value) -> Result<Item, FieldErrors> {
+    http::from_value::<ItemJson>(value).map_err(field_errors)?.parse()
+}
+
+pub fn master_data_from_json(value: serde_json::Value) -> Result<MasterData, FieldErrors> {
+    http::from_value::<MasterDataRecordJson>(value).map_err(field_errors)?.parse()
+}
+
+fn item_from_line(line: &str) -> Result<Item, FieldErrors> {
+    http::parse::<ItemJson>(line.as_bytes()).map_err(field_errors)?.parse()
+}
+
+fn master_data_from_line(line: &str) -> Result<MasterData, FieldErrors> {
+    http::parse::<MasterDataRecordJson>(line.as_bytes())
+        .map_err(field_errors)?
+        .parse()
+}
+
+/// Records of an NDJSON stream, one per non-blank line.
+fn ndjson<T>(
+    reader: impl BufRead,
+    parse: impl Fn(&str) -> Result<T, FieldErrors>,
+) -> impl Iterator<Item = Record<T>> {
+    reader
+        .lines()
+        .enumerate()
+        .filter_map(move |(i, line)| {
+            let position = i as u64 + 1;
+            let value = match line {
+                Ok(line) if line.trim().is_empty() => return None,
+                Ok(line) => parse(&line),
+                Err(e) => Err(FieldError::new("", format!("cannot read the line: {e}")).into()),
+            };
+            Some(Record { position, value })
+        })
+}
+
+/// Records of a CSV stream with the expected header.
+fn csv_records<T: 'static>(
+    reader: impl BufRead + 'static,
+    header: &'static [&'static str],
+    parse: impl Fn(&csv::StringRecord) -> Result<T, FieldErrors> + 'static,
+) -> Box<dyn Iterator<Item = Record<T>>> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(reader);
+    let bad_header = match csv.headers() {
+        Ok(found) if found.iter().map(str::trim).eq(header.iter().copied()) => None,
+        Ok(found) => Some(format!(
+            "the header must be {:?}, found {:?}",
+            header.join(","),
+            found.iter().collect::<Vec<_>>().join(",")
+        )),
+        Err(e) => Some(format!("cannot read the header: {e}")),
+    };
+    if let Some(message) = bad_header {
+        return Box::new(std::iter::once(Record {
+            position: 1,
+            value: Err(FieldError::new("", message).into()),
+        }));
+    }
+    Box::new(csv.into_records().map(move |row| match row {
+        Ok(row) => {
+            let position = row.position().map_or(0, |p| p.line());
+            let value = if row.len() == header.len() {
+                parse(&row)
+            } else {
+                Err(FieldError::new("", format!("expected {} columns, found {}", header.len(), row.len())).into())
+            };
+            Record { position, value }
+        }
+        Err(e) => Record {
+            position: e.position().map_or(0, |p| p.line()),
+            value: Err(FieldError::new("", format!("not valid CSV: {e}")).into()),
+        },
+    }))
+}
+
+/// Parses the CSV `bricks` cell: `1:1/2;2:3/4`.
+fn bricks_from_csv(cell: &str) -> Result<BrickSet, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut bricks = Vec::new();
+    for (i, text) in cell.split(';').enumerate() {
+        let field = format!("bricks[{i}]");
+        let parsed = text.split_once(':').and_then(|(design, colours)| {
+            let design = design.trim().parse::<i64>().ok()?;
+            let colours = colours
+                .split('/')
+                .map(|c| c.trim().parse::<i64>().ok())
+                .collect::<Option<Vec<_>>>()?;
+            Some((design, colours))
+        });
+        match parsed {
+            None => errors.push(field, format!("{text:?} is not design_id:colour/colour/…")),
+            Some((design, colours)) => match Brick::parse(design, &colours, &field) {
+                Ok(brick) => bricks.push(brick),
+                Err(e) => errors.extend(e),
+            },
+        }
+    }
+    errors.finish(|| ())?;
+    BrickSet::new(bricks).map_err(FieldErrors::from)
+}
+
+fn item_from_csv(row: &csv::StringRecord) -> Result<Item, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let identifier = Identifier::parse(row[0].trim(), "identifier")
+        .map_err(|e| errors.push(e.field, e.message))
+        .ok();
+    let bricks = bricks_from_csv(&row[1]).map_err(|e| errors.extend(e)).ok();
+    match (identifier, bricks) {
+        (Some(identifier), Some(bricks)) => Ok(Item { identifier, bricks }),
+        _ => Err(errors),
+    }
+}
+
+fn master_data_from_csv(row: &csv::StringRecord) -> Result<MasterData, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let identifier = Identifier::parse(row[0].trim(), "identifier")
+        .map_err(|e| errors.push(e.field, e.message))
+        .ok();
+    let status = Status::parse(row[1].trim(), "status")
+        .map_err(|e| errors.push(e.field, e.message))
+        .ok();
+    let price = Price::parse(row[2].trim(), "price")
+        .map_err(|e| errors.push(e.field, e.message))
+        .ok();
+    match (identifier, status, price) {
+        (Some(identifier), Some(status), Some(price)) => Ok(MasterData {
+            identifier,
+            status,
+            price,
+        }),
+        _ => Err(errors),
+    }
+}
+
+pub const ITEM_CSV_HEADER: &[&str] = &["identifier", "bricks"];
+pub const MASTER_DATA_CSV_HEADER: &[&str] = &["identifier", "status", "price"];
+
+pub fn item_records(format: Format, reader: impl BufRead + 'static) -> Box<dyn Iterator<Item = Record<Item>>> {
+    match format {
+        Format::Ndjson => Box::new(ndjson(reader, item_from_line)),
+        Format::Csv => csv_records(reader, ITEM_CSV_HEADER, item_from_csv),
+    }
+}
+
+pub fn master_data_records(
+    format: Format,
+    reader: impl BufRead + 'static,
+) -> Box<dyn Iterator<Item = Record<MasterData>>> {
+    match format {
+        Format::Ndjson => Box::new(ndjson(reader, master_data_from_line)),
+        Format::Csv => csv_records(reader, MASTER_DATA_CSV_HEADER, master_data_from_csv),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(format: Format, text: &'static str) -> Vec<Record<Item>> {
+        item_records(format, std::io::Cursor::new(text)).collect()
+    }
+
+    #[test]
+    fn csv_bricks_keep_their_order_and_colours() {
+        let records = items(Format::Csv, "identifier,bricks\nitem1,2:4/3;1:1/2\n");
+        let item = records[0].value.as_ref().unwrap();
+        let bricks: Vec<_> = item
+            .bricks
+            .bricks()
+            .iter()
+            .map(|b| (b.design_id(), b.color_codes().to_vec()))
+            .collect();
+        assert_eq!(bricks, [(2, vec![4, 3]), (1, vec![1, 2])]);
+        assert_eq!(records[0].position, 2);
+    }
+
+    #[test]
+    fn bad_csv_cells_name_the_brick() {
+        let records = items(Format::Csv, "identifier,bricks\na,1:1;x:2\nb,1:99999999999\n");
+        let first = records[0].value.as_ref().unwrap_err();
+        assert_eq!(first.iter().next().unwrap().field, "bricks[1]");
+        let second = records[1].value.as_ref().unwrap_err();
+        assert_eq!(second.iter().next().unwrap().field, "bricks[0].color_codes[0]");
+        assert_eq!(records[1].position, 3);
+    }
+
+    #[test]
+    fn a_wrong_csv_header_is_one_error_on_line_one() {
+        let records = items(Format::Csv, "id,bricks\na,1:1\n");
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].position, 1);
+    }
+
+    #[test]
+    fn ndjson_lines_are_numbered_and_blank_ones_skipped() {
+        let records = items(
+            Format::Ndjson,
+            "{\"identifier\":\"a\",\"bricks\":[{\"design_id\":1,\"color_codes\":[1]}]}\n\n{\"identifier\":\"b\"}\n",
+        );
+        assert_eq!(records.len(), 2);
+        assert!(records[0].value.is_ok());
+        assert_eq!(records[1].position, 3);
+        assert_eq!(records[1].value.as_ref().unwrap_err().iter().next().unwrap().field, "bricks");
+    }
+}

@@ -1,0 +1,184 @@
+//! `POST /items/bulk` and `POST /masterdata/bulk`: up to 10,000 records in
+//! one transaction, as a JSON array or NDJSON.
+
+use actix_web::dev::Payload;
+use actix_web::{post, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::wire::{ItemJson, MasterDataRecordJson};
+use super::AppState;
+use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, Record};
+use crate::domain::{FieldError, FieldErrors};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::{self, BodyLimits};
+use crate::records;
+
+/// The most records one bulk request may carry.
+pub const MAX_RECORDS: usize = 10_000;
+
+pub fn configure_items(cfg: &mut ServiceConfig) {
+    cfg.service(bulk_items);
+}
+
+pub fn configure_masterdata(cfg: &mut ServiceConfig) {
+    cfg.service(bulk_master_data);
+}
+
+/// The records of a bulk body, each a JSON value or the reason it is not
+/// one, with its 0-based index.
+pub struct BulkBody(Vec<(u64, Result<serde_json::Value, FieldErrors>)>);
+
+impl FromRequest for BulkBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limits = *req
+            .app_data::<BodyLimits>()
+            .expect("BodyLimits is registered as app data");
+        let body = http::json_body::read_body(
+            req,
+            payload,
+            limits.large,
+            limits.read_timeout,
+            &["application/json", "application/x-ndjson"],
+        );
+        Box::pin(async move {
+            let (kind, body) = body.await?;
+            let records = if kind == "application/json" {
+                http::parse::<Vec<serde_json::Value>>(&body)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (i as u64, Ok(v)))
+                    .collect()
+            } else {
+                let text = std::str::from_utf8(&body)
+                    .map_err(|_| ApiError::bad_request("The NDJSON body is not UTF-8"))?;
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .enumerate()
+                    .map(|(i, line)| {
+                        let value = serde_json::from_str(line).map_err(|e| {
+                            FieldErrors::from(FieldError::new("", format!("not valid JSON: {e}")))
+                        });
+                        (i as u64, value)
+                    })
+                    .collect()
+            };
+            Ok(BulkBody(records))
+        })
+    }
+}
+
+impl BulkBody {
+    fn records<T>(
+        self,
+        parse: impl Fn(serde_json::Value) -> Result<T, FieldErrors>,
+    ) -> ApiResult<Vec<Record<T>>> {
+        if self.0.is_empty() || self.0.len() > MAX_RECORDS {
+            return Err(ApiError::validation(FieldError::new(
+                "records",
+                format!("a bulk load holds between 1 and {MAX_RECORDS} records"),
+            )));
+        }
+        Ok(self
+            .0
+            .into_iter()
+            .map(|(position, value)| Record {
+                position,
+                value: value.and_then(&parse),
+            })
+            .collect())
+    }
+}
+
+/// What a bulk load wrote.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"received": 2, "created": 1, "updated": 1}))]
+pub struct BulkResult {
+    pub received: u64,
+    pub created: u64,
+    pub updated: u64,
+}
+
+impl From<LoadCounts> for BulkResult {
+    fn from(counts: LoadCounts) -> Self {
+        BulkResult {
+            received: counts.total(),
+            created: counts.created,
+            updated: counts.updated,
+        }
+    }
+}
+
+fn load_error(error: LoadError) -> ApiError {
+    match error {
+        LoadError::Invalid(records) => ApiError::InvalidRecords(records),
+        LoadError::Database(e) => e.into(),
+    }
+}
+
+/// Create or replace up to 10,000 items, all or nothing.
+///
+/// The body is a JSON array of items, or NDJSON (one item per line) with
+/// `Content-Type: application/x-ndjson`. When any record is invalid,
+/// nothing is written and the 422 lists each bad record's `index`.
+#[utoipa::path(
+    tag = "items",
+    request_body(content(
+        (Vec<ItemJson> = "application/json"),
+        (String = "application/x-ndjson", example = json!("{\"identifier\":\"a\",\"bricks\":[{\"design_id\":1,\"color_codes\":[1]}]}\n"))
+    )),
+    responses(
+        (status = 200, description = "All records written", body = BulkResult),
+        (status = 400, description = "Not a JSON array or NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid records, by index; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/bulk")]
+async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
+    let records = body.records(records::item_from_json)?;
+    let mut tx = state.pool.begin().await?;
+    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records)
+        .await
+        .map_err(load_error)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+}
+
+/// Create or replace the master data of up to 10,000 existing items, all or
+/// nothing.
+///
+/// Records are `{"identifier", "status", "price"}`, as a JSON array or
+/// NDJSON. A record for an item that does not exist is invalid.
+#[utoipa::path(
+    tag = "masterdata",
+    request_body(content(
+        (Vec<MasterDataRecordJson> = "application/json"),
+        (String = "application/x-ndjson", example = json!("{\"identifier\":\"item1\",\"status\":\"Normal\",\"price\":10.0}\n"))
+    )),
+    responses(
+        (status = 200, description = "All records written", body = BulkResult),
+        (status = 400, description = "Not a JSON array or NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid records, by index; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/bulk")]
+async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
+    let records = body.records(records::master_data_from_json)?;
+    let mut tx = state.pool.begin().await?;
+    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records)
+        .await
+        .map_err(load_error)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+}
