@@ -141,10 +141,7 @@ impl ApiError {
                 )
             }
             ApiError::InvalidRecords(records) => (
-                format!(
-                    "{} record error(s); nothing was written",
-                    records.len()
-                ),
+                format!("{} record error(s); nothing was written", records.len()),
                 records
                     .iter()
                     .map(|r| ProblemField {
@@ -184,7 +181,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) | ApiError::InvalidRecords(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::InvalidRecords(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -15,7 +15,9 @@
 use std::io::BufRead;
 
 use crate::db::bulk::Record;
-use crate::domain::{Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status};
+use crate::domain::{
+    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
+};
 use crate::error::ApiError;
 use crate::http;
 use crate::routes::{ItemJson, MasterDataRecordJson};
@@ -52,15 +54,21 @@ fn field_errors(error: ApiError) -> FieldErrors {
 }
 
 pub fn item_from_json(value: serde_json::Value) -> Result<Item, FieldErrors> {
-    http::from_value::<ItemJson>(value).map_err(field_errors)?.parse()
+    http::from_value::<ItemJson>(value)
+        .map_err(field_errors)?
+        .parse()
 }
 
 pub fn master_data_from_json(value: serde_json::Value) -> Result<MasterData, FieldErrors> {
-    http::from_value::<MasterDataRecordJson>(value).map_err(field_errors)?.parse()
+    http::from_value::<MasterDataRecordJson>(value)
+        .map_err(field_errors)?
+        .parse()
 }
 
 fn item_from_line(line: &str) -> Result<Item, FieldErrors> {
-    http::parse::<ItemJson>(line.as_bytes()).map_err(field_errors)?.parse()
+    http::parse::<ItemJson>(line.as_bytes())
+        .map_err(field_errors)?
+        .parse()
 }
 
 fn master_data_from_line(line: &str) -> Result<MasterData, FieldErrors> {
@@ -74,18 +82,15 @@ fn ndjson<T>(
     reader: impl BufRead,
     parse: impl Fn(&str) -> Result<T, FieldErrors>,
 ) -> impl Iterator<Item = Record<T>> {
-    reader
-        .lines()
-        .enumerate()
-        .filter_map(move |(i, line)| {
-            let position = i as u64 + 1;
-            let value = match line {
-                Ok(line) if line.trim().is_empty() => return None,
-                Ok(line) => parse(&line),
-                Err(e) => Err(FieldError::new("", format!("cannot read the line: {e}")).into()),
-            };
-            Some(Record { position, value })
-        })
+    reader.lines().enumerate().filter_map(move |(i, line)| {
+        let position = i as u64 + 1;
+        let value = match line {
+            Ok(line) if line.trim().is_empty() => return None,
+            Ok(line) => parse(&line),
+            Err(e) => Err(FieldError::new("", format!("cannot read the line: {e}")).into()),
+        };
+        Some(Record { position, value })
+    })
 }
 
 /// Records of a CSV stream with the expected header.
@@ -119,7 +124,11 @@ fn csv_records<T: 'static>(
             let value = if row.len() == header.len() {
                 parse(&row)
             } else {
-                Err(FieldError::new("", format!("expected {} columns, found {}", header.len(), row.len())).into())
+                Err(FieldError::new(
+                    "",
+                    format!("expected {} columns, found {}", header.len(), row.len()),
+                )
+                .into())
             };
             Record { position, value }
         }
@@ -192,7 +201,10 @@ fn master_data_from_csv(row: &csv::StringRecord) -> Result<MasterData, FieldErro
 pub const ITEM_CSV_HEADER: &[&str] = &["identifier", "bricks"];
 pub const MASTER_DATA_CSV_HEADER: &[&str] = &["identifier", "status", "price"];
 
-pub fn item_records(format: Format, reader: impl BufRead + 'static) -> Box<dyn Iterator<Item = Record<Item>>> {
+pub fn item_records(
+    format: Format,
+    reader: impl BufRead + 'static,
+) -> Box<dyn Iterator<Item = Record<Item>>> {
     match format {
         Format::Ndjson => Box::new(ndjson(reader, item_from_line)),
         Format::Csv => csv_records(reader, ITEM_CSV_HEADER, item_from_csv),
@@ -233,11 +245,17 @@ mod tests {
 
     #[test]
     fn bad_csv_cells_name_the_brick() {
-        let records = items(Format::Csv, "identifier,bricks\na,1:1;x:2\nb,1:99999999999\n");
+        let records = items(
+            Format::Csv,
+            "identifier,bricks\na,1:1;x:2\nb,1:99999999999\n",
+        );
         let first = records[0].value.as_ref().unwrap_err();
         assert_eq!(first.iter().next().unwrap().field, "bricks[1]");
         let second = records[1].value.as_ref().unwrap_err();
-        assert_eq!(second.iter().next().unwrap().field, "bricks[0].color_codes[0]");
+        assert_eq!(
+            second.iter().next().unwrap().field,
+            "bricks[0].color_codes[0]"
+        );
         assert_eq!(records[1].position, 3);
     }
 
@@ -257,6 +275,16 @@ mod tests {
         assert_eq!(records.len(), 2);
         assert!(records[0].value.is_ok());
         assert_eq!(records[1].position, 3);
-        assert_eq!(records[1].value.as_ref().unwrap_err().iter().next().unwrap().field, "bricks");
+        assert_eq!(
+            records[1]
+                .value
+                .as_ref()
+                .unwrap_err()
+                .iter()
+                .next()
+                .unwrap()
+                .field,
+            "bricks"
+        );
     }
 }

@@ -73,7 +73,9 @@ pub struct Catalog {
 impl Catalog {
     pub fn new(count: u64, seed: u64) -> Catalog {
         let mut rng = SplitMix64::new(seed);
-        let hot_designs = (0..HOT_DESIGNS).map(|_| rng.range(1, 30_000) as u32).collect();
+        let hot_designs = (0..HOT_DESIGNS)
+            .map(|_| rng.range(1, 30_000) as u32)
+            .collect();
         Catalog {
             rng,
             next: 0,
@@ -90,8 +92,14 @@ impl Catalog {
         } else {
             self.rng.range(1, 30_000) as u32
         };
-        let colours = if self.rng.chance(15) { self.rng.range(2, 3) } else { 1 };
-        let colours = (0..colours).map(|_| self.rng.range(0, 200) as u32).collect();
+        let colours = if self.rng.chance(15) {
+            self.rng.range(2, 3)
+        } else {
+            1
+        };
+        let colours = (0..colours)
+            .map(|_| self.rng.range(0, 200) as u32)
+            .collect();
         (design, colours)
     }
 
@@ -211,7 +219,12 @@ pub fn price_literal(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-pub fn write_master_data_ndjson(out: &mut impl Write, identifier: &str, status: &str, cents: u64) -> io::Result<()> {
+pub fn write_master_data_ndjson(
+    out: &mut impl Write,
+    identifier: &str,
+    status: &str,
+    cents: u64,
+) -> io::Result<()> {
     writeln!(
         out,
         r#"{{"identifier":"{identifier}","status":"{status}","price":{}}}"#,
@@ -219,7 +232,12 @@ pub fn write_master_data_ndjson(out: &mut impl Write, identifier: &str, status: 
     )
 }
 
-pub fn write_master_data_csv(out: &mut impl Write, identifier: &str, status: &str, cents: u64) -> io::Result<()> {
+pub fn write_master_data_csv(
+    out: &mut impl Write,
+    identifier: &str,
+    status: &str,
+    cents: u64,
+) -> io::Result<()> {
     writeln!(out, "{identifier},{status},{}", price_literal(cents))
 }
 
@@ -248,13 +266,18 @@ mod tests {
         };
         let single = share(&|i| i.bricks.len() == 1);
         let priced = share(&|i| i.master_data.is_some());
-        assert!((0.55..0.68).contains(&single), "single-brick share {single}");
+        assert!(
+            (0.55..0.68).contains(&single),
+            "single-brick share {single}"
+        );
         assert!((0.93..0.97).contains(&priced), "master data share {priced}");
         assert!(items.iter().all(|i| (1..=20).contains(&i.bricks.len())));
         assert!(items
             .iter()
             .flat_map(|i| &i.bricks)
-            .all(|(d, c)| (1..=30_000).contains(d) && (1..=3).contains(&c.len()) && c.iter().all(|&x| x <= 200)));
+            .all(|(d, c)| (1..=30_000).contains(d)
+                && (1..=3).contains(&c.len())
+                && c.iter().all(|&x| x <= 200)));
         assert!(items
             .iter()
             .filter_map(|i| i.master_data)

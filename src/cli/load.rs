@@ -44,8 +44,15 @@ pub fn generate(count: u64, seed: u64, out: &Path, format: Format) -> anyhow::Re
         if let Some((status, cents)) = item.master_data {
             priced += 1;
             match format {
-                Format::Ndjson => synthetic::write_master_data_ndjson(&mut master, &item.identifier, status, cents)?,
-                Format::Csv => synthetic::write_master_data_csv(&mut master, &item.identifier, status, cents)?,
+                Format::Ndjson => synthetic::write_master_data_ndjson(
+                    &mut master,
+                    &item.identifier,
+                    status,
+                    cents,
+                )?,
+                Format::Csv => {
+                    synthetic::write_master_data_csv(&mut master, &item.identifier, status, cents)?
+                }
             }
         }
     }
@@ -112,12 +119,25 @@ impl Progress {
         if self.terminal {
             let bar = share.map_or_else(String::new, |s| {
                 let filled = (s * 30.0) as usize;
-                format!("[{}{}] {:>3.0}% ", "#".repeat(filled), ".".repeat(30 - filled), s * 100.0)
+                format!(
+                    "[{}{}] {:>3.0}% ",
+                    "#".repeat(filled),
+                    ".".repeat(30 - filled),
+                    s * 100.0
+                )
             });
-            let _ = write!(err, "\r{}: {bar}{} rows, {rate:.0} rows/s   ", self.label, self.rows);
+            let _ = write!(
+                err,
+                "\r{}: {bar}{} rows, {rate:.0} rows/s   ",
+                self.label, self.rows
+            );
         } else {
             let share = share.map_or_else(String::new, |s| format!(" ({:.0}%)", s * 100.0));
-            let _ = writeln!(err, "{}: {} rows read{share}, {rate:.0} rows/s", self.label, self.rows);
+            let _ = writeln!(
+                err,
+                "{}: {} rows read{share}, {rate:.0} rows/s",
+                self.label, self.rows
+            );
         }
     }
 
@@ -217,11 +237,17 @@ async fn load_file<T>(
     label: &str,
     file: &ImportFile,
     records: impl FnOnce(Format, Box<dyn BufRead>) -> Box<dyn Iterator<Item = Record<T>>>,
-    load: impl AsyncFnOnce(&mut sqlx::PgConnection, Box<dyn Iterator<Item = Record<T>> + '_>) -> Result<LoadCounts, LoadError>,
+    load: impl AsyncFnOnce(
+        &mut sqlx::PgConnection,
+        Box<dyn Iterator<Item = Record<T>> + '_>,
+    ) -> Result<LoadCounts, LoadError>,
 ) -> anyhow::Result<()> {
     let (reader, mut progress) = open(&file.path, label)?;
     let started = Instant::now();
-    let mut tx = pool.begin().await.context("starting the import transaction")?;
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting the import transaction")?;
     let rows = records(file.format, reader).inspect(|_| progress.tick());
     let result = load(&mut tx, Box::new(rows)).await;
     let counts = result.map_err(|e| describe_failure(label, &file.path, e))?;

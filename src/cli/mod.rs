@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::db::bulk::LoadMode;
-use crate::records::Format;
 use crate::local_postgres::LocalCluster;
+use crate::records::Format;
 use crate::startup::Application;
 use crate::{db, routes, telemetry};
 

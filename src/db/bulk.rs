@@ -88,11 +88,12 @@ impl Checker {
     fn check<T>(&mut self, record: Record<T>, identifier: impl Fn(&T) -> &str) -> Option<T> {
         match record.value {
             Err(errors) => {
-                self.errors.extend(errors.into_vec().into_iter().map(|e| RecordError {
-                    position: record.position,
-                    field: e.field,
-                    message: e.message,
-                }));
+                self.errors
+                    .extend(errors.into_vec().into_iter().map(|e| RecordError {
+                        position: record.position,
+                        field: e.field,
+                        message: e.message,
+                    }));
                 None
             }
             Ok(value) => {
@@ -171,7 +172,11 @@ fn encode_item(item: &Item, items: &mut Vec<u8>, bricks: &mut Vec<u8>) {
     }
 }
 
-async fn send_all(conn: &mut PgConnection, statement: &str, data: &[u8]) -> Result<(), sqlx::Error> {
+async fn send_all(
+    conn: &mut PgConnection,
+    statement: &str,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
     let mut copy = conn.copy_in_raw(statement).await?;
     for chunk in data.chunks(CHUNK_BYTES) {
         copy.send(chunk).await?;
@@ -189,7 +194,9 @@ pub async fn load_items(
 ) -> Result<LoadCounts, LoadError> {
     let (items_target, bricks_target) = match mode {
         LoadMode::Replace => {
-            sqlx::query!("TRUNCATE items CASCADE").execute(&mut *conn).await?;
+            sqlx::query!("TRUNCATE items CASCADE")
+                .execute(&mut *conn)
+                .await?;
             (
                 "COPY items (identifier, brick_designs, brick_color_counts, brick_colors, signature) FROM STDIN",
                 "COPY item_bricks (brick, identifier, multiplicity) FROM STDIN",
@@ -207,7 +214,10 @@ pub async fn load_items(
             )
             .execute(&mut *conn)
             .await?;
-            ("COPY import_items FROM STDIN", "COPY import_item_bricks FROM STDIN")
+            (
+                "COPY import_items FROM STDIN",
+                "COPY import_item_bricks FROM STDIN",
+            )
         }
     };
 
@@ -296,7 +306,9 @@ pub async fn load_master_data(
 
     let mut checker = Checker::new();
     let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut copy = conn.copy_in_raw("COPY import_master_data FROM STDIN").await?;
+    let mut copy = conn
+        .copy_in_raw("COPY import_master_data FROM STDIN")
+        .await?;
     for record in records {
         let position = record.position;
         if let Some(md) = checker.check(record, |m: &MasterData| m.identifier.as_str()) {
@@ -346,7 +358,9 @@ pub async fn load_master_data(
         ));
     }
     if mode == LoadMode::Replace {
-        sqlx::query!("DELETE FROM master_data").execute(&mut *conn).await?;
+        sqlx::query!("DELETE FROM master_data")
+            .execute(&mut *conn)
+            .await?;
     }
     let (created, updated): (i64, i64) = sqlx::query_as(
         r#"WITH written AS (

@@ -41,7 +41,13 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
             .app_data::<BodyLimits>()
             .expect("BodyLimits is registered as app data");
         let limit = if T::LARGE { limits.large } else { limits.json };
-        let body = read_body(req, payload, limit, limits.read_timeout, &["application/json"]);
+        let body = read_body(
+            req,
+            payload,
+            limit,
+            limits.read_timeout,
+            &["application/json"],
+        );
         Box::pin(async move {
             let (_, body) = body.await?;
             parse(&body).map(JsonBody)
@@ -74,8 +80,17 @@ pub fn read_body(
         let kind = match content_type {
             None => accepted[0],
             Some(ct) => {
-                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                let essence = if essence.ends_with("+json") { "application/json".to_owned() } else { essence };
+                let essence = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                let essence = if essence.ends_with("+json") {
+                    "application/json".to_owned()
+                } else {
+                    essence
+                };
                 *accepted
                     .iter()
                     .find(|a| **a == essence)
@@ -88,8 +103,8 @@ pub fn read_body(
         let read = async {
             let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(limit));
             while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|_| ApiError::bad_request("The request body could not be read"))?;
+                let chunk = chunk
+                    .map_err(|_| ApiError::bad_request("The request body could not be read"))?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }

@@ -198,7 +198,8 @@ impl MasterDataRecordJson {
             Ok(identifier) => input.parse(identifier),
             Err(e) => {
                 let mut errors: FieldErrors = e.into();
-                if let Err(more) = input.parse(Identifier::parse("x", "identifier").expect("valid")) {
+                if let Err(more) = input.parse(Identifier::parse("x", "identifier").expect("valid"))
+                {
                     errors.extend(more);
                 }
                 Err(errors)

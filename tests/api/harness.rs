@@ -39,6 +39,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A pool on the test's own database, to check what was stored.
     pub pool: PgPool,
+    /// The URL of the test's own database.
+    pub database_url: String,
 }
 
 /// The settings every test app starts from.
@@ -73,6 +75,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
 
     let pool = db::pool(&settings.database, &url).expect("building the pool");
+    let url = url.clone();
     db::migrate(&pool)
         .await
         .expect("migrating the test database");
@@ -89,6 +92,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .unwrap(),
         pool,
+        database_url: url,
     }
 }
 

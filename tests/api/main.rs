@@ -5,9 +5,11 @@
 //! test databases) selects an existing server. Without it, a throwaway
 //! cluster is started from the local PostgreSQL binaries.
 
+mod bulk;
 mod docs;
 mod errors;
 mod harness;
+mod import;
 mod items;
 mod masterdata;
 mod ops;
