@@ -86,6 +86,13 @@ pub(super) fn brick_index_rows(bricks: &BrickSet) -> (Vec<Vec<u8>>, Vec<i32>) {
         .unzip()
 }
 
+struct ItemRow {
+    identifier: String,
+    brick_designs: Vec<i32>,
+    brick_color_counts: Vec<i32>,
+    brick_colors: Vec<i32>,
+}
+
 #[tracing::instrument(skip_all, fields(limit, after = after.map(Identifier::as_str)))]
 pub async fn list(
     pool: &PgPool,
@@ -93,21 +100,36 @@ pub async fn list(
     design_id: Option<i32>,
     limit: u32,
 ) -> Result<ItemPage, sqlx::Error> {
-    let after = after.map(Identifier::as_str);
+    // The empty string sorts before every identifier.
+    let after = after.map_or("", Identifier::as_str);
     let fetch = i64::from(limit) + 1;
-    let rows = sqlx::query!(
-        r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
-           FROM items
-           WHERE ($1::text IS NULL OR identifier > $1::text COLLATE "C")
-             AND ($2::int4 IS NULL OR brick_designs @> ARRAY[$2::int4])
-           ORDER BY identifier
-           LIMIT $3"#,
-        after,
-        design_id,
-        fetch,
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<ItemRow> = match design_id {
+        None => sqlx::query_as!(
+            ItemRow,
+            r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
+                   FROM items
+                   WHERE identifier > $1::text COLLATE "C"
+                   ORDER BY identifier
+                   LIMIT $2"#,
+            after,
+            fetch,
+        )
+        .fetch_all(pool)
+        .await?,
+        Some(design_id) => sqlx::query_as!(
+            ItemRow,
+            r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
+                   FROM items
+                   WHERE identifier > $1::text COLLATE "C" AND brick_designs @> ARRAY[$2::int4]
+                   ORDER BY identifier
+                   LIMIT $3"#,
+            after,
+            design_id,
+            fetch,
+        )
+        .fetch_all(pool)
+        .await?,
+    };
     let has_more = rows.len() as i64 > i64::from(limit);
     let items = rows
         .into_iter()

@@ -36,6 +36,12 @@ pub struct MasterDataPage {
     pub has_more: bool,
 }
 
+struct MasterDataRow {
+    identifier: String,
+    status: String,
+    price: Decimal,
+}
+
 #[tracing::instrument(skip_all, fields(limit))]
 pub async fn list(
     pool: &PgPool,
@@ -43,19 +49,40 @@ pub async fn list(
     status: Option<Status>,
     limit: u32,
 ) -> Result<MasterDataPage, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT identifier AS "identifier!", status, price
-           FROM master_data
-           WHERE ($1::text IS NULL OR identifier > $1::text COLLATE "C")
-             AND ($2::text IS NULL OR status = $2::text)
-           ORDER BY identifier
-           LIMIT $3"#,
-        after.map(Identifier::as_str),
-        status.map(Status::as_str),
-        i64::from(limit) + 1,
-    )
-    .fetch_all(pool)
-    .await?;
+    // The empty string sorts before every identifier.
+    let after = after.map_or("", Identifier::as_str);
+    let fetch = i64::from(limit) + 1;
+    let rows: Vec<MasterDataRow> = match status {
+        None => {
+            sqlx::query_as!(
+                MasterDataRow,
+                r#"SELECT identifier AS "identifier!", status, price
+                   FROM master_data
+                   WHERE identifier > $1::text COLLATE "C"
+                   ORDER BY identifier
+                   LIMIT $2"#,
+                after,
+                fetch,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        Some(status) => {
+            sqlx::query_as!(
+                MasterDataRow,
+                r#"SELECT identifier AS "identifier!", status, price
+                   FROM master_data
+                   WHERE status = $1 AND identifier > $2::text COLLATE "C"
+                   ORDER BY identifier
+                   LIMIT $3"#,
+                status.as_str(),
+                after,
+                fetch,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
     let has_more = rows.len() > limit as usize;
     let records = rows
         .into_iter()
