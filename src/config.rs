@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::domain::StatusWeights;
+use crate::http::access::{parse_proxies, AuthMode, KeyRing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,6 +43,52 @@ pub struct Settings {
     /// on outside production and off in production.
     pub demo_data: Option<bool>,
     pub preferred_item: PreferredItemSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    #[serde(default)]
+    pub cors: CorsSettings,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `off`, `writes` (reads open, writes need a write key) or `all`.
+    pub mode: AuthMode,
+    /// `read:<key>`, `write:<key>`, `read:sha256:<hex>`, `write:sha256:<hex>`.
+    /// Comma-separated in `APP__AUTH__KEYS`.
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys never reach a log.
+        f.debug_struct("AuthSettings")
+            .field("mode", &self.mode)
+            .field("keys", &format_args!("[{} redacted]", self.keys.len()))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    /// Sustained requests per second per API key, or per client address.
+    pub per_second: u32,
+    /// Requests allowed in a burst above the sustained rate.
+    pub burst: u32,
+    /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR blocks.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins allowed to call the API from a browser; `*` allows any.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +126,8 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     /// Server-side limit on any one statement.
     pub statement_timeout_ms: u64,
+    /// Server-side limit on waiting for a lock.
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,11 +182,25 @@ impl Default for Settings {
                 min_connections: 0,
                 acquire_timeout_ms: 2_000,
                 statement_timeout_ms: 5_000,
+                lock_timeout_ms: 2_000,
             },
             embedded_database: EmbeddedDatabaseSettings {
                 data_dir: PathBuf::from(".data/postgres"),
             },
             log: LogSettings { format: None },
+            auth: AuthSettings {
+                mode: AuthMode::Writes,
+                keys: Vec::new(),
+            },
+            rate_limit: RateLimitSettings {
+                enabled: true,
+                per_second: 1000,
+                burst: 2000,
+                trusted_proxies: Vec::new(),
+            },
+            cors: CorsSettings {
+                allowed_origins: Vec::new(),
+            },
             demo_data: None,
             preferred_item: PreferredItemSettings {
                 weights: WeightSettings {
@@ -185,6 +248,10 @@ impl Settings {
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("auth.keys")
+            .with_list_parse_key("rate_limit.trusted_proxies")
+            .with_list_parse_key("cors.allowed_origins")
             .source(Some(vars.iter().cloned().collect()));
         builder = builder.add_source(env_source);
         if let Some(url) = var("DATABASE_URL") {
@@ -221,6 +288,20 @@ impl Settings {
         }
         if self.database.acquire_timeout_ms == 0 {
             bail!("database.acquire_timeout_ms: must be at least 1");
+        }
+        let keys = KeyRing::parse(&self.auth.keys)?;
+        if production && self.auth.mode != AuthMode::Off && keys.is_empty() {
+            bail!(
+                "auth.keys: APP__AUTH__KEYS must hold at least one key in production while \
+                 auth.mode is {:?}",
+                self.auth.mode
+            );
+        }
+        parse_proxies(&self.rate_limit.trusted_proxies)?;
+        if self.rate_limit.enabled
+            && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0)
+        {
+            bail!("rate_limit.per_second and rate_limit.burst: must be at least 1");
         }
         let w = &self.preferred_item.weights;
         for (key, weight) in [
@@ -317,6 +398,7 @@ mod tests {
         let settings = load(&[
             ("APP_ENVIRONMENT", "production"),
             ("DATABASE_URL", "postgres://db/catalog"),
+            ("APP__AUTH__KEYS", "write:writer-key-0123456789"),
         ])
         .unwrap();
         assert_eq!(settings.log_format(), LogFormat::Json);
@@ -333,6 +415,30 @@ mod tests {
     fn a_negative_weight_is_refused() {
         let err = load(&[("APP__PREFERRED_ITEM__WEIGHTS__NOVELTY", "-1")]).unwrap_err();
         assert!(err.to_string().contains("weights.novelty"), "{err}");
+    }
+
+    #[test]
+    fn keys_come_as_a_comma_separated_list() {
+        let settings = load(&[(
+            "APP__AUTH__KEYS",
+            "read:reader-key-0123456789,write:writer-key-0123456789",
+        )])
+        .unwrap();
+        assert_eq!(settings.auth.keys.len(), 2);
+        assert!(!format!("{:?}", settings.auth).contains("reader-key"));
+    }
+
+    #[test]
+    fn production_with_auth_on_needs_a_key() {
+        let base = [
+            ("APP_ENVIRONMENT", "production"),
+            ("DATABASE_URL", "postgres://db/catalog"),
+        ];
+        let err = load(&base).unwrap_err();
+        assert!(err.to_string().contains("auth.keys"), "{err}");
+        let mut off = base.to_vec();
+        off.push(("APP__AUTH__MODE", "off"));
+        assert!(load(&off).is_ok());
     }
 
     #[test]

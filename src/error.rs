@@ -41,12 +41,20 @@ pub enum ApiError {
     /// Records of a bulk load that break the rules; nothing was written.
     #[error("{} invalid record(s)", .0.len())]
     InvalidRecords(Vec<RecordError>),
+    #[error("missing or unknown API key")]
+    Unauthorized,
+    #[error("the API key lacks the scope")]
+    Forbidden,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the body did not arrive within {ms} ms")]
+    BodyTimeout { ms: u128 },
     #[error("unsupported media type {0:?}")]
     UnsupportedMediaType(String),
     /// The database is unreachable, overloaded or too slow.
@@ -115,10 +123,14 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => "urn:problem:bad-request",
             ApiError::Validation(_) | ApiError::InvalidRecords(_) => "urn:problem:validation",
+            ApiError::Unauthorized => "urn:problem:unauthorized",
+            ApiError::Forbidden => "urn:problem:forbidden",
+            ApiError::TooManyRequests { .. } => "urn:problem:too-many-requests",
             ApiError::NotFound(_) => "urn:problem:not-found",
             ApiError::Conflict(_) => "urn:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
             ApiError::UnsupportedMediaType(_) => "urn:problem:unsupported-media-type",
+            ApiError::BodyTimeout { .. } => "urn:problem:request-timeout",
             ApiError::Unavailable(_) => "urn:problem:unavailable",
             ApiError::Unexpected(_) => "urn:problem:internal",
         }
@@ -151,9 +163,22 @@ impl ApiError {
                     })
                     .collect(),
             ),
+            ApiError::Unauthorized => (
+                "Send a valid API key as `Authorization: Bearer <key>`".into(),
+                vec![],
+            ),
+            ApiError::Forbidden => ("The API key does not allow this operation".into(), vec![]),
+            ApiError::TooManyRequests { retry_after_secs } => (
+                format!("Too many requests; retry in {retry_after_secs} s"),
+                vec![],
+            ),
             ApiError::NotFound(detail) | ApiError::Conflict(detail) => (detail.clone(), vec![]),
             ApiError::PayloadTooLarge { limit } => (
                 format!("The request body is larger than the limit of {limit} bytes"),
+                vec![],
+            ),
+            ApiError::BodyTimeout { ms } => (
+                format!("The request body was not received within {ms} ms"),
                 vec![],
             ),
             ApiError::UnsupportedMediaType(ct) => (
@@ -184,10 +209,14 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::InvalidRecords(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -226,8 +255,18 @@ impl From<FieldError> for ApiError {
     }
 }
 
+static POOL_TIMEOUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many requests have given up waiting for a pooled connection.
+pub fn pool_timeouts() -> u64 {
+    POOL_TIMEOUTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            POOL_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if is_unavailable(&error) {
             ApiError::Unavailable(error.into())
         } else {
@@ -247,10 +286,11 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // 08: connection exception; 53: insufficient resources;
-            // 57014: statement timeout; 57P01-57P03: shutdown, crash, start.
+            // 55P03: lock timeout; 57014: statement timeout; 57P01-57P03:
+            // shutdown, crash, start.
             code.starts_with("08")
                 || code.starts_with("53")
-                || matches!(&*code, "57014" | "57P01" | "57P02" | "57P03")
+                || matches!(&*code, "55P03" | "57014" | "57P01" | "57P02" | "57P03")
         }),
         _ => false,
     }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod local_postgres;
+pub mod metrics;
 pub mod records;
 pub mod routes;
 pub mod startup;

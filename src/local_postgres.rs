@@ -76,9 +76,7 @@ impl LocalCluster {
     }
 
     /// Starts a fresh cluster in a temporary directory, tuned for tests
-    /// (no fsync). The server is a child of a thread that lives as long as
-    /// this process, and it is told to shut down when that thread goes:
-    /// when the process exits, the cluster goes with it.
+    /// (no fsync), that ends with this process.
     pub fn throwaway() -> anyhow::Result<LocalCluster> {
         let bin = Binaries::find()?;
         let owner = Owner::for_current_user()?;
@@ -92,58 +90,21 @@ impl LocalCluster {
         }
         init(&bin, &owner, &data_dir)?;
         let port = free_port()?;
-        let postgres = bin.path("postgres");
-        let mut command = owner.command(postgres);
-        command
-            .arg("-D")
-            .arg(&data_dir)
-            .arg("-p")
-            .arg(port.to_string())
-            .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "unix_socket_directories="])
-            .args(["-c", "fsync=off"])
-            .args(["-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off"])
-            .args(["-c", "max_connections=300"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("throwaway-postgres".into())
-            .spawn(move || {
-                let spawned = command.spawn().map(|_child| ());
-                let _ = sender.send(spawned);
-                // The parent-death signal fires when this thread ends.
-                loop {
-                    std::thread::park();
-                }
-            })
-            .context("starting the throwaway cluster's thread")?;
-        receiver
-            .recv()
-            .context("the throwaway cluster's thread died")?
-            .context("starting postgres")?;
+        spawn_throwaway_server(&bin, &owner, &data_dir, port)?;
         let cluster = LocalCluster { data_dir, port };
         cluster.wait_until_accepting(Duration::from_secs(30))?;
         Ok(cluster)
     }
 
-    /// Stops the server (fast mode): it disconnects clients and exits.
-    pub fn stop(&self) -> anyhow::Result<()> {
+    /// Stops the server. `mode` is pg_ctl's: `fast` disconnects clients
+    /// and shuts down cleanly, `immediate` kills everything at once (as a
+    /// crash would).
+    pub fn stop(&self, mode: &str) -> anyhow::Result<()> {
         let bin = Binaries::find()?;
         let owner = Owner::for_current_user()?;
         let status = owner
             .command(bin.path("pg_ctl"))
-            .args(["stop", "--wait", "--silent", "-m", "fast", "-D"])
+            .args(["stop", "--wait", "--silent", "-m", mode, "-D"])
             .arg(&self.data_dir)
             .status()
             .context("running pg_ctl stop")?;
@@ -154,6 +115,14 @@ impl LocalCluster {
             );
         }
         Ok(())
+    }
+
+    /// Starts a stopped throwaway cluster again, on the same port.
+    pub fn start_throwaway_again(&self) -> anyhow::Result<()> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        spawn_throwaway_server(&bin, &owner, &self.data_dir, self.port)?;
+        self.wait_until_accepting(Duration::from_secs(30))
     }
 
     fn wait_until_accepting(&self, patience: Duration) -> anyhow::Result<()> {
@@ -172,6 +141,64 @@ impl LocalCluster {
             patience
         )
     }
+}
+
+/// Runs `postgres` for a throwaway cluster, tuned for tests (no fsync).
+/// The server is a child of a thread that lives as long as this process,
+/// and is told to shut down when that thread goes: when the process exits,
+/// the cluster goes with it.
+fn spawn_throwaway_server(
+    bin: &Binaries,
+    owner: &Owner,
+    data_dir: &Path,
+    port: u16,
+) -> anyhow::Result<()> {
+    let mut command = owner.command(bin.path("postgres"));
+    command
+        .arg("-D")
+        .arg(data_dir)
+        .arg("-p")
+        .arg(port.to_string())
+        .args(["-c", "listen_addresses=127.0.0.1"])
+        .args(["-c", "unix_socket_directories="])
+        .args(["-c", "fsync=off"])
+        .args(["-c", "synchronous_commit=off"])
+        .args(["-c", "full_page_writes=off"])
+        .args(["-c", "max_connections=300"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("throwaway-postgres".into())
+        .spawn(move || {
+            let spawned = command.spawn().map(|mut child| {
+                let _ = sender.send(Ok(()));
+                // Reap the server when it stops, so a restart finds no
+                // zombie holding its pid.
+                let _ = child.wait();
+            });
+            if let Err(e) = spawned {
+                let _ = sender.send(Err(e));
+            }
+            // The parent-death signal fires when this thread ends.
+            loop {
+                std::thread::park();
+            }
+        })
+        .context("starting the throwaway cluster's thread")?;
+    receiver
+        .recv()
+        .context("the throwaway cluster's thread died")?
+        .context("starting postgres")
 }
 
 /// The directory holding `initdb`, `pg_ctl` and `postgres`.

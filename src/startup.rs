@@ -1,12 +1,15 @@
 //! Builds the HTTP server from settings: binds the port, wires state,
 //! middleware and routes, and handles shutdown signals.
 
+use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use sqlx::PgPool;
 use std::net::TcpListener;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +18,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::http::access::{self, parse_proxies, Access, KeyRing};
 use crate::http::{self, BodyLimits, RequestSpan};
+use crate::metrics::Metrics;
 use crate::routes::{self, AppState};
 
 /// A bound, not yet running server.
@@ -33,11 +38,31 @@ impl Application {
         let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
         let draining = Arc::new(AtomicBool::new(false));
+        let metrics = Arc::new(Metrics::new(settings.database.max_connections));
         let state = web::Data::new(AppState {
             pool,
             weights: settings.status_weights(),
+            metrics: metrics.clone(),
             draining: draining.clone(),
         });
+        let rate = settings.rate_limit.enabled.then(|| {
+            (
+                NonZeroU32::new(settings.rate_limit.per_second).unwrap_or(NonZeroU32::MIN),
+                NonZeroU32::new(settings.rate_limit.burst).unwrap_or(NonZeroU32::MIN),
+            )
+        });
+        let access = Arc::new(Access::new(
+            settings.auth.mode,
+            KeyRing::parse(&settings.auth.keys)?,
+            rate,
+            parse_proxies(&settings.rate_limit.trusted_proxies)?,
+        ));
+        if access.limiter.is_some() {
+            access::spawn_janitor(access.clone());
+        }
+        let access = web::Data::from(access);
+        let metrics = web::Data::from(metrics);
+        let origins = settings.cors.allowed_origins.clone();
         let limits = BodyLimits {
             json: settings.server.json_limit_bytes,
             large: settings.server.large_body_limit_bytes,
@@ -48,6 +73,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let app = App::new()
                 .app_data(state.clone())
+                .app_data(access.clone())
+                .app_data(metrics.clone())
                 .app_data(limits)
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error));
@@ -55,6 +82,8 @@ impl Application {
             app.service(web::redirect("/docs", "/docs/").permanent())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
+                .wrap(from_fn(access::access_control))
+                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(http::request_context))
                 .wrap(from_fn(http::trim_trailing_slash))
@@ -112,6 +141,33 @@ async fn stop_on_signal(handle: ServerHandle, draining: Arc<AtomicBool>) {
     draining.store(true, Ordering::Relaxed);
     handle.stop(true).await;
     tracing::info!("stopped");
+}
+
+/// CORS for the configured origins (`*` for any). Preflights are answered
+/// here, before the key check, as browsers send them without credentials.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

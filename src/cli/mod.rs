@@ -122,6 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format(), "warn");
             // A load of millions of rows is one long COPY by design.
             settings.database.statement_timeout_ms = 0;
+            settings.database.lock_timeout_ms = 0;
             let pool = connect(&settings).await?;
             db::migrate(&pool).await?;
             let format = format.map(Format::from);

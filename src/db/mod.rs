@@ -34,6 +34,9 @@ pub fn pool(settings: &DatabaseSettings, url: &str) -> anyhow::Result<PgPool> {
                 "statement_timeout",
                 settings.statement_timeout_ms.to_string(),
             ),
+            // A statement stuck behind a lock gives up soon, and the
+            // request gets 503, instead of holding its connection.
+            ("lock_timeout", settings.lock_timeout_ms.to_string()),
             // Plan each prepared statement once. The lookups bind arrays,
             // for which PostgreSQL would otherwise re-plan on every call,
             // which costs more than running them; every query is written

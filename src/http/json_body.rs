@@ -25,7 +25,7 @@ pub struct BodyLimits {
 }
 
 /// A request body type, and which limit applies to it.
-pub trait RequestBody: DeserializeOwned + 'static {
+pub trait RequestBody: DeserializeOwned + Send + 'static {
     /// Whether this body may use the larger limit (batches, bulk loads).
     const LARGE: bool = false;
 }
@@ -50,7 +50,16 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
         );
         Box::pin(async move {
             let (_, body) = body.await?;
-            parse(&body).map(JsonBody)
+            if T::LARGE && body.len() > 64 * 1024 {
+                // Parsing megabytes would stall this worker, and with it
+                // every other request it serves, /health/live included.
+                tokio::task::spawn_blocking(move || parse(&body))
+                    .await
+                    .map_err(|e| ApiError::Unexpected(e.into()))?
+                    .map(JsonBody)
+            } else {
+                parse(&body).map(JsonBody)
+            }
         })
     }
 }
@@ -112,12 +121,12 @@ pub fn read_body(
             }
             Ok(body)
         };
-        let body = tokio::time::timeout(timeout, read).await.map_err(|_| {
-            ApiError::bad_request(format!(
-                "The request body was not received within {} ms",
-                timeout.as_millis()
-            ))
-        })??;
+        let body =
+            tokio::time::timeout(timeout, read)
+                .await
+                .map_err(|_| ApiError::BodyTimeout {
+                    ms: timeout.as_millis(),
+                })??;
         Ok((kind, body))
     })
 }

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every route: the request context middleware,
 //! the JSON body extractor and the query-string error handling.
 
+pub mod access;
 pub mod json_body;
 mod request_context;
 

@@ -6,12 +6,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Uri;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{web, Error, HttpMessage};
 use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
 use crate::error::REQUEST_ID;
+use crate::metrics::Metrics;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -56,7 +57,11 @@ pub async fn request_context(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    let latency_ms = seconds * 1000.0;
+    if let Some(metrics) = response.request().app_data::<web::Data<Metrics>>() {
+        metrics.observe_request(method.as_str(), &route, status, seconds);
+    }
     tracing::info!(
         request_id = %id,
         method = %method,

@@ -48,14 +48,30 @@ impl FromRequest for BulkBody {
         );
         Box::pin(async move {
             let (kind, body) = body.await?;
+            // Megabytes of JSON are parsed off the worker thread, which also
+            // answers /health/live.
+            tokio::task::spawn_blocking(move || split_records(kind, &body))
+                .await
+                .map_err(|e| ApiError::Unexpected(e.into()))?
+                .map(BulkBody)
+        })
+    }
+}
+
+fn split_records(
+    kind: &str,
+    body: &[u8],
+) -> ApiResult<Vec<(u64, Result<serde_json::Value, FieldErrors>)>> {
+    {
+        {
             let records = if kind == "application/json" {
-                http::parse::<Vec<serde_json::Value>>(&body)?
+                http::parse::<Vec<serde_json::Value>>(body)?
                     .into_iter()
                     .enumerate()
                     .map(|(i, v)| (i as u64, Ok(v)))
                     .collect()
             } else {
-                let text = std::str::from_utf8(&body)
+                let text = std::str::from_utf8(body)
                     .map_err(|_| ApiError::bad_request("The NDJSON body is not UTF-8"))?;
                 text.lines()
                     .filter(|l| !l.trim().is_empty())
@@ -68,8 +84,8 @@ impl FromRequest for BulkBody {
                     })
                     .collect()
             };
-            Ok(BulkBody(records))
-        })
+            Ok(records)
+        }
     }
 }
 

@@ -21,11 +21,13 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 
 use crate::domain::StatusWeights;
+use crate::metrics::Metrics;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: PgPool,
     pub weights: StatusWeights,
+    pub metrics: Arc<Metrics>,
     /// Set on SIGTERM: readiness turns 503 so that balancers stop routing.
     pub draining: Arc<AtomicBool>,
 }
@@ -43,10 +45,40 @@ pub struct AppState {
         (name = "items", description = "Catalog items and their bricks"),
         (name = "masterdata", description = "Status and price per item"),
         (name = "preferreditem", description = "Which item is preferred for a list of bricks"),
-        (name = "ops", description = "Health"),
-    )
+        (name = "ops", description = "Health and metrics"),
+    ),
+    modifiers(&BearerAuth),
 )]
 struct ApiDoc;
+
+/// Declares the API keys for Swagger UI's "Authorize" button. Whether a
+/// key is needed depends on `auth.mode`, so the requirement is optional.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Authorization: Bearer <key>`. Writes need a write key unless \
+                         auth.mode is off; with auth.mode all, reads need a key too.",
+                    ))
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![
+            SecurityRequirement::default(),
+            SecurityRequirement::new("api_key", Vec::<String>::new()),
+        ]);
+    }
+}
 
 /// Registers the API's scopes on `app` and returns the app with the
 /// OpenAPI document its handlers describe.
@@ -75,6 +107,7 @@ where
         )
         .service(scope::scope("/preferreditem").configure(preferreditem::configure))
         .service(scope::scope("/health").configure(ops::configure))
+        .configure(ops::configure_metrics)
         .split_for_parts()
 }
 

@@ -14,6 +14,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(live).service(ready);
 }
 
+/// Mounted at the root.
+pub fn configure_metrics(cfg: &mut ServiceConfig) {
+    cfg.service(metrics);
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state.pool))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
 pub struct Health {

@@ -171,6 +171,13 @@ pub struct BatchResponse {
     pub results: Vec<BatchResult>,
 }
 
+fn strategy_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Rank => "rank",
+        Strategy::Score(_) => "score",
+    }
+}
+
 /// Answers parsed queries with one database round trip per match mode.
 async fn decide_all(
     state: &AppState,
@@ -178,13 +185,27 @@ async fn decide_all(
     queries: &[&PreferenceQuery],
 ) -> ApiResult<Vec<Option<Decision>>> {
     let shortlists = db::preference::shortlists(&state.pool, queries).await?;
-    Ok(queries
+    let work: Vec<(u32, db::Shortlist)> = queries
         .iter()
+        .map(|q| q.alternatives)
         .zip(shortlists)
-        .map(|(query, shortlist)| {
-            strategy.decide(shortlist.candidates, query.alternatives, shortlist.total)
-        })
-        .collect())
+        .collect();
+    let decide = move || {
+        work.into_iter()
+            .map(|(alternatives, shortlist)| {
+                strategy.decide(shortlist.candidates, alternatives, shortlist.total)
+            })
+            .collect::<Vec<_>>()
+    };
+    if queries.len() > 50 {
+        // Large batches are decided off the worker thread, so that it keeps
+        // answering other requests, /health/live included.
+        tokio::task::spawn_blocking(decide)
+            .await
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    } else {
+        Ok(decide())
+    }
 }
 
 async fn answer_one(
@@ -196,8 +217,11 @@ async fn answer_one(
     let decision = decide_all(state, strategy, &[&query])
         .await?
         .pop()
-        .flatten()
-        .ok_or_else(|| ApiError::NotFound(NOT_FOUND.into()))?;
+        .flatten();
+    state
+        .metrics
+        .observe_outcome(strategy_name(strategy), decision.is_some());
+    let decision = decision.ok_or_else(|| ApiError::NotFound(NOT_FOUND.into()))?;
     Ok(HttpResponse::Ok().json(PreferredItemResponse::from(&decision)))
 }
 
@@ -303,7 +327,13 @@ async fn preferred_batch(
         .map(|(i, q)| q.parse(&format!("queries[{i}]")))
         .collect();
     let valid: Vec<&PreferenceQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
-    let mut decisions = decide_all(&state, strategy, &valid).await?.into_iter();
+    let decisions = decide_all(&state, strategy, &valid).await?;
+    for decision in &decisions {
+        state
+            .metrics
+            .observe_outcome(strategy_name, decision.is_some());
+    }
+    let mut decisions = decisions.into_iter();
 
     let results = parsed
         .iter()

@@ -2,6 +2,7 @@
 //! typed request helpers.
 
 use preferred_item_service::config::Settings;
+use preferred_item_service::http::access::AuthMode;
 use preferred_item_service::local_postgres::LocalCluster;
 use preferred_item_service::startup::Application;
 use preferred_item_service::{db, telemetry};
@@ -50,6 +51,9 @@ pub fn test_settings() -> Settings {
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.demo_data = Some(false);
+    // Access control has its own tests (auth.rs); elsewhere it is off.
+    settings.auth.mode = AuthMode::Off;
+    settings.rate_limit.enabled = false;
     settings
 }
 

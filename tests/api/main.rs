@@ -5,6 +5,7 @@
 //! test databases) selects an existing server. Without it, a throwaway
 //! cluster is started from the local PostgreSQL binaries.
 
+mod auth;
 mod bulk;
 mod docs;
 mod errors;

@@ -96,3 +96,39 @@ async fn a_fresh_start_with_demo_data_loads_the_eleven_demo_items_once() {
         .unwrap());
     assert_eq!(app.count("SELECT count(*) FROM items").await, 11);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
+    let app = crate::harness::spawn_app_with(|s| s.demo_data = Some(true)).await;
+    app.get("/items/item1").await;
+    app.get("/items/nope").await;
+    let hit = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]});
+    let miss = json!({"bricks": [{"design_id": 99, "color_codes": [1]}]});
+    app.post_json("/preferreditem", &hit).await;
+    app.post_json("/preferreditem", &miss).await;
+    app.post_json("/preferreditem/score", &hit).await;
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for line in [
+        r#"http_requests_total{method="GET",route="/items/{id}",status="200"} 1"#,
+        r#"http_requests_total{method="GET",route="/items/{id}",status="404"} 1"#,
+        r#"preferred_item_outcomes_total{outcome="hit",strategy="rank"} 1"#,
+        r#"preferred_item_outcomes_total{outcome="miss",strategy="rank"} 1"#,
+        r#"preferred_item_outcomes_total{outcome="hit",strategy="score"} 1"#,
+        "db_pool_max_connections 16",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    assert!(text.contains("db_pool_connections "));
+    assert!(
+        !text.contains("/items/nope"),
+        "raw paths must not become labels"
+    );
+}

@@ -1,0 +1,395 @@
+//! Fault injection against a PostgreSQL the tests control: a throwaway
+//! cluster of this test binary's own (whatever DATABASE_URL says), which
+//! the tests restart, stop and lock. Load is kept to seconds.
+
+use preferred_item_service::config::Settings;
+use preferred_item_service::db;
+use preferred_item_service::http::access::AuthMode;
+use preferred_item_service::local_postgres::LocalCluster;
+use preferred_item_service::startup::Application;
+use secrecy::SecretString;
+use serde_json::json;
+use sqlx::{Connection, Executor, PgConnection};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex as AsyncMutex;
+
+/// One cluster for the whole binary. The tests take turns: some stop it,
+/// and all measure time.
+fn cluster() -> &'static LocalCluster {
+    static CLUSTER: std::sync::OnceLock<LocalCluster> = std::sync::OnceLock::new();
+    CLUSTER.get_or_init(|| LocalCluster::throwaway().expect("starting a throwaway cluster"))
+}
+
+static EXCLUSIVE: AsyncMutex<()> = AsyncMutex::const_new(());
+
+const ACQUIRE_MS: u64 = 1000;
+
+struct App {
+    address: String,
+    client: reqwest::Client,
+    url: String,
+}
+
+async fn fresh_database() -> String {
+    let name = format!("fault_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&cluster().url("postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .await
+        .unwrap();
+    cluster().url(&name)
+}
+
+fn settings(url: &str) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.demo_data = Some(true);
+    settings.auth.mode = AuthMode::Writes;
+    settings.auth.keys = vec!["write:writer-key-0123456789".into()];
+    settings.rate_limit.enabled = false;
+    settings.database.url = Some(SecretString::from(url.to_owned()));
+    settings.database.max_connections = 4;
+    settings.database.acquire_timeout_ms = ACQUIRE_MS;
+    settings.database.lock_timeout_ms = ACQUIRE_MS;
+    settings.server.body_read_timeout_ms = 1000;
+    settings
+}
+
+async fn spawn(adjust: impl FnOnce(&mut Settings)) -> App {
+    let url = fresh_database().await;
+    let mut settings = settings(&url);
+    adjust(&mut settings);
+    let pool = db::pool(&settings.database, &url).unwrap();
+    db::migrate(&pool).await.unwrap();
+    db::seed_demo_data(&pool).await.unwrap();
+    let application = Application::build(&settings, pool).unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run());
+    App {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+        url,
+    }
+}
+
+const QUERY: &str = r#"{"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]}"#;
+
+impl App {
+    async fn preferred(&self) -> (u16, String) {
+        match self
+            .client
+            .post(format!("{}/preferreditem", self.address))
+            .header("content-type", "application/json")
+            .body(QUERY)
+            .send()
+            .await
+        {
+            Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    async fn get(&self, path: &str) -> u16 {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .map_or(0, |r| r.status().as_u16())
+    }
+}
+
+/// (started, elapsed, status, body) of each request of a bounded load.
+type Log = Arc<Mutex<Vec<(Instant, Duration, u16, String)>>>;
+
+fn start_load(
+    app: Arc<App>,
+    workers: usize,
+    until: Instant,
+) -> (Log, Vec<tokio::task::JoinHandle<()>>) {
+    let log: Log = Arc::default();
+    let handles = (0..workers)
+        .map(|_| {
+            let (app, log) = (app.clone(), log.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    let started = Instant::now();
+                    let (status, body) = app.preferred().await;
+                    log.lock()
+                        .unwrap()
+                        .push((started, started.elapsed(), status, body));
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        })
+        .collect();
+    (log, handles)
+}
+
+fn assert_no_leak(body: &str) {
+    for needle in [
+        "SELECT",
+        "sqlx",
+        "postgres",
+        "panicked",
+        "error returned from database",
+        "Connection refused",
+        "backtrace",
+    ] {
+        assert!(
+            !body.contains(needle),
+            "an error body leaks {needle:?}: {body}"
+        );
+    }
+}
+
+async fn restart_under_load(mode: &str) {
+    let _turn = EXCLUSIVE.lock().await;
+    let app = Arc::new(spawn(|_| {}).await);
+    assert_eq!(app.preferred().await.0, 200);
+    let until = Instant::now() + Duration::from_secs(6);
+    let (log, handles) = start_load(app.clone(), 6, until);
+
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    cluster().stop(mode).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cluster().start_throwaway_again().unwrap();
+    let back = Instant::now();
+    for h in handles {
+        h.await.unwrap();
+    }
+
+    let log = log.lock().unwrap();
+    assert!(log.len() > 50, "the load ran: {} requests", log.len());
+    for (_, _, status, body) in log.iter() {
+        assert!(
+            *status == 200 || *status == 503,
+            "{mode}: status {status}: {body}"
+        );
+        if *status == 503 {
+            assert_no_leak(body);
+        }
+    }
+    let late: Vec<_> = log
+        .iter()
+        .filter(|(started, ..)| *started >= back + Duration::from_secs(2))
+        .collect();
+    assert!(!late.is_empty());
+    assert!(
+        late.iter().all(|(_, _, status, _)| *status == 200),
+        "{mode}: not all requests succeeded 2 s after the database came back: {:?}",
+        late.iter().map(|l| l.2).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_fast_restart_under_load_gives_only_503s_then_full_recovery() {
+    restart_under_load("fast").await;
+}
+
+#[tokio::test]
+async fn an_immediate_restart_under_load_gives_only_503s_then_full_recovery() {
+    restart_under_load("immediate").await;
+}
+
+#[tokio::test]
+async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
+    let _turn = EXCLUSIVE.lock().await;
+    let app = spawn(|_| {}).await;
+    assert_eq!(app.get("/health/ready").await, 200);
+
+    cluster().stop("fast").unwrap();
+    // Observe first, assert after the database is back, so that a failure
+    // here does not leave the other tests without one.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let (status, body) = app.preferred().await;
+        answers.push((status, body, started.elapsed()));
+    }
+    let ready_while_down = app.get("/health/ready").await;
+    let live_while_down = app.get("/health/live").await;
+    cluster().start_throwaway_again().unwrap();
+    let back = Instant::now();
+
+    for (status, body, took) in &answers {
+        assert_eq!(*status, 503, "{body}");
+        assert_no_leak(body);
+        assert!(
+            *took <= Duration::from_millis(ACQUIRE_MS + 500),
+            "a 503 took {took:?}"
+        );
+    }
+    assert_eq!(ready_while_down, 503);
+    assert_eq!(live_while_down, 200);
+
+    // Recovered within 2 s, without a restart of the service.
+    loop {
+        if app.preferred().await.0 == 200 && app.get("/health/ready").await == 200 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(2),
+            "no recovery within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_held_table_lock_exhausts_the_pool_but_not_the_service() {
+    let _turn = EXCLUSIVE.lock().await;
+    let app = Arc::new(spawn(|_| {}).await);
+    let mut locker = PgConnection::connect(&app.url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker
+        .execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+
+    // Twice as many requests as connections.
+    let stuck: Vec<_> = (0..8)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let (status, body) = app.preferred().await;
+                (status, body, started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Meanwhile, what needs no database is answered at once.
+    let quick = Instant::now();
+    assert_eq!(app.get("/health/live").await, 200);
+    let bad_json = app
+        .client
+        .post(format!("{}/preferreditem", app.address))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), 400);
+    let no_key = app
+        .client
+        .post(format!("{}/items", app.address))
+        .json(&json!({"identifier": "x", "bricks": [{"design_id": 1, "color_codes": [1]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_key.status(), 401);
+    assert!(
+        quick.elapsed() < Duration::from_millis(300),
+        "took {:?}",
+        quick.elapsed()
+    );
+
+    for handle in stuck {
+        let (status, body, took) = handle.await.unwrap();
+        assert_eq!(status, 503, "{body}");
+        assert_no_leak(&body);
+        assert!(
+            took <= Duration::from_millis(2 * ACQUIRE_MS + 500),
+            "a 503 took {took:?}"
+        );
+    }
+    locker.execute("ROLLBACK").await.unwrap();
+    assert_eq!(app.preferred().await.0, 200);
+}
+
+#[tokio::test]
+async fn a_client_that_sends_its_body_too_slowly_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _turn = EXCLUSIVE.lock().await;
+    let app = spawn(|_| {}).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"POST /preferreditem HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"bricks\"")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    assert!(read.is_ok(), "the connection was not cut off");
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() < Duration::from_millis(2500));
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
+    let _turn = EXCLUSIVE.blocking_lock();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = runtime.block_on(fresh_database());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .env("APP__SERVER__PORT", port.to_string())
+        .env("APP__SERVER__HOST", "127.0.0.1")
+        .env("APP__DATABASE__LOCK_TIMEOUT_MS", "20000")
+        .env("APP__DATABASE__STATEMENT_TIMEOUT_MS", "20000")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let ready = format!("http://127.0.0.1:{port}/health/ready");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while client
+            .get(&ready)
+            .send()
+            .await
+            .map(|r| r.status() != 200)
+            .unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "the service did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut locker = PgConnection::connect(&url).await.unwrap();
+        locker.execute("BEGIN").await.unwrap();
+        locker
+            .execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+
+        let in_flight = tokio::spawn({
+            let client = client.clone();
+            async move {
+                client
+                    .get(format!("http://127.0.0.1:{port}/items/item1"))
+                    .send()
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        locker.execute("COMMIT").await.unwrap();
+
+        let response = in_flight
+            .await
+            .unwrap()
+            .expect("the request in flight was answered");
+        assert_eq!(response.status(), 200);
+    });
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
