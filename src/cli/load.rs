@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, Record};
+use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, MasterDataCopy, Record, RecordError};
+use crate::domain::MasterData;
 use crate::records::{self, Format};
 use crate::synthetic::{self, Catalog};
+use std::collections::HashMap;
 
 /// Writes `items` and `masterdata` files of `count` items from `seed`.
 pub fn generate(count: u64, seed: u64, out: &Path, format: Format) -> anyhow::Result<()> {
@@ -253,17 +255,82 @@ async fn load_file<T>(
     let counts = result.map_err(|e| describe_failure(label, &file.path, e))?;
     tx.commit().await.context("committing the import")?;
     progress.finish();
-    // Fresh statistics right away, so the planner keeps using the indexes
-    // on a catalog that just grew by orders of magnitude.
-    sqlx::query!("ANALYZE items, item_bricks, master_data")
-        .execute(pool)
-        .await
-        .context("analysing the loaded tables")?;
+    analyze(pool).await?;
     summary(label, counts, started);
     Ok(())
 }
 
-/// Imports items, then master data; each file is one transaction.
+/// Replaces the catalog with both files in one transaction. The master
+/// data is read first, so that item rows are written once, already
+/// carrying their status and price.
+async fn replace_both(
+    pool: &sqlx::PgPool,
+    items: &ImportFile,
+    master_data: &ImportFile,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (reader, mut progress) = open(&master_data.path, "masterdata")?;
+    let records: Vec<Record<MasterData>> = records::master_data_records(master_data.format, reader)
+        .inspect(|_| progress.tick())
+        .collect();
+    progress.finish();
+    let invalid: Vec<RecordError> = records
+        .iter()
+        .filter_map(|r| r.value.as_ref().err().map(|e| (r.position, e)))
+        .flat_map(|(position, errors)| {
+            errors.iter().map(move |e| RecordError {
+                position,
+                field: e.field.clone(),
+                message: e.message.clone(),
+            })
+        })
+        .take(bulk::MAX_REPORTED_ERRORS)
+        .collect();
+    if !invalid.is_empty() {
+        return Err(describe_failure(
+            "masterdata",
+            &master_data.path,
+            LoadError::Invalid(invalid),
+        ));
+    }
+    let copies: HashMap<String, MasterDataCopy> = records
+        .iter()
+        .filter_map(|r| r.value.as_ref().ok())
+        .map(|md| (md.identifier.to_string(), (md.status, md.price)))
+        .collect();
+
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting the import transaction")?;
+    let (reader, mut progress) = open(&items.path, "items")?;
+    let rows = records::item_records(items.format, reader).inspect(|_| progress.tick());
+    let item_counts = bulk::load_items(&mut tx, LoadMode::Replace, rows, Some(&copies))
+        .await
+        .map_err(|e| describe_failure("items", &items.path, e))?;
+    progress.finish();
+    let master_counts = bulk::load_master_data(&mut tx, LoadMode::Replace, records, true)
+        .await
+        .map_err(|e| describe_failure("masterdata", &master_data.path, e))?;
+    tx.commit().await.context("committing the import")?;
+    analyze(pool).await?;
+    summary("items", item_counts, started);
+    summary("masterdata", master_counts, started);
+    Ok(())
+}
+
+/// Fresh statistics right away, so the planner keeps using the indexes on
+/// a catalog that just grew by orders of magnitude.
+async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    sqlx::query!("ANALYZE items, item_bricks, master_data")
+        .execute(pool)
+        .await
+        .context("analysing the loaded tables")?;
+    Ok(())
+}
+
+/// Imports items, then master data; each file is one transaction, except
+/// that replacing both loads them together (both or neither).
 pub async fn import(
     pool: &sqlx::PgPool,
     items: Option<ImportFile>,
@@ -273,13 +340,16 @@ pub async fn import(
     if items.is_none() && master_data.is_none() {
         bail!("nothing to import: give --items FILE, --masterdata FILE or both");
     }
+    if let (LoadMode::Replace, Some(items), Some(master_data)) = (mode, &items, &master_data) {
+        return replace_both(pool, items, master_data).await;
+    }
     if let Some(file) = &items {
         load_file(
             pool,
             "items",
             file,
             |format, reader| records::item_records(format, reader),
-            async |conn, rows| bulk::load_items(conn, mode, rows).await,
+            async |conn, rows| bulk::load_items(conn, mode, rows, None).await,
         )
         .await?;
     }
@@ -289,7 +359,7 @@ pub async fn import(
             "masterdata",
             file,
             |format, reader| records::master_data_records(format, reader),
-            async |conn, rows| bulk::load_master_data(conn, mode, rows).await,
+            async |conn, rows| bulk::load_master_data(conn, mode, rows, false).await,
         )
         .await?;
     }

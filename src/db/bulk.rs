@@ -13,11 +13,11 @@
 //! problems are returned.
 
 use sqlx::PgConnection;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::items::{brick_index_rows, StoredBricks};
-use crate::domain::{FieldErrors, Item, MasterData};
+use crate::domain::{FieldErrors, Item, MasterData, Price, Status};
 
 /// The most invalid records one load reports; reading stops there.
 pub const MAX_REPORTED_ERRORS: usize = 100;
@@ -148,7 +148,16 @@ fn int_array(out: &mut Vec<u8>, values: &[i32]) {
 
 /// COPY text rows for `items` and `item_bricks`. Identifiers, numbers and
 /// hex need no escaping in COPY's text format.
-fn encode_item(item: &Item, items: &mut Vec<u8>, bricks: &mut Vec<u8>) {
+fn encode_item(
+    item: &Item,
+    copies: Option<&MasterDataCopy>,
+    items: &mut Vec<u8>,
+    bricks: &mut Vec<u8>,
+) {
+    let copy_columns = match copies {
+        Some((status, price)) => format!("\t{}\t{}", status.rank(), price),
+        None => "\t\\N\t\\N".to_owned(),
+    };
     let stored = StoredBricks::from_set(&item.bricks);
     let id = item.identifier.as_str().as_bytes();
     items.extend_from_slice(id);
@@ -160,6 +169,7 @@ fn encode_item(item: &Item, items: &mut Vec<u8>, bricks: &mut Vec<u8>) {
     int_array(items, &stored.colors);
     items.push(b'\t');
     hex(items, &item.bricks.signature().0);
+    items.extend_from_slice(copy_columns.as_bytes());
     items.push(b'\n');
     let (keys, counts) = brick_index_rows(&item.bricks);
     for (key, count) in keys.iter().zip(counts) {
@@ -168,6 +178,7 @@ fn encode_item(item: &Item, items: &mut Vec<u8>, bricks: &mut Vec<u8>) {
         bricks.extend_from_slice(id);
         bricks.push(b'\t');
         bricks.extend_from_slice(count.to_string().as_bytes());
+        bricks.extend_from_slice(copy_columns.as_bytes());
         bricks.push(b'\n');
     }
 }
@@ -185,31 +196,42 @@ async fn send_all(
     Ok(())
 }
 
+/// The status and price an item's rows carry as copies of its master data.
+pub type MasterDataCopy = (Status, Price);
+
 /// Loads items. `conn` must be in a transaction.
+///
+/// `copies` (replace mode only) gives the master data about to be loaded in
+/// the same transaction, so that the rows are written with their copies
+/// right away, instead of being rewritten when the master data arrives.
 #[tracing::instrument(skip_all, fields(?mode))]
 pub async fn load_items(
     conn: &mut PgConnection,
     mode: LoadMode,
     records: impl IntoIterator<Item = Record<Item>>,
+    copies: Option<&HashMap<String, MasterDataCopy>>,
 ) -> Result<LoadCounts, LoadError> {
+    let copies = copies.filter(|_| mode == LoadMode::Replace);
     let (items_target, bricks_target) = match mode {
         LoadMode::Replace => {
             sqlx::query!("TRUNCATE items CASCADE")
                 .execute(&mut *conn)
                 .await?;
             (
-                "COPY items (identifier, brick_designs, brick_color_counts, brick_colors, signature) FROM STDIN",
-                "COPY item_bricks (brick, identifier, multiplicity) FROM STDIN",
+                "COPY items (identifier, brick_designs, brick_color_counts, brick_colors, signature, status_rank, price) FROM STDIN",
+                "COPY item_bricks (brick, identifier, multiplicity, status_rank, price) FROM STDIN",
             )
         }
         LoadMode::Upsert => {
             sqlx::raw_sql(
                 r#"CREATE TEMP TABLE import_items (
                        identifier text COLLATE "C", brick_designs int4[],
-                       brick_color_counts int4[], brick_colors int4[], signature bytea
+                       brick_color_counts int4[], brick_colors int4[], signature bytea,
+                       status_rank int2, price numeric
                    ) ON COMMIT DROP;
                    CREATE TEMP TABLE import_item_bricks (
-                       brick bytea, identifier text COLLATE "C", multiplicity int4
+                       brick bytea, identifier text COLLATE "C", multiplicity int4,
+                       status_rank int2, price numeric
                    ) ON COMMIT DROP"#,
             )
             .execute(&mut *conn)
@@ -230,7 +252,8 @@ pub async fn load_items(
     let mut copy = conn.copy_in_raw(items_target).await?;
     for record in records {
         if let Some(item) = checker.check(record, |i: &Item| i.identifier.as_str()) {
-            encode_item(&item, &mut rows, &mut brick_rows);
+            let item_copies = copies.and_then(|c| c.get(item.identifier.as_str()));
+            encode_item(&item, item_copies, &mut rows, &mut brick_rows);
             loaded += 1;
             if rows.len() >= CHUNK_BYTES {
                 copy.send(rows.as_slice()).await?;
@@ -275,8 +298,9 @@ pub async fn load_items(
             .await?;
             sqlx::raw_sql(
                 "DELETE FROM item_bricks ib USING pg_temp.import_items s WHERE ib.identifier = s.identifier;
-                 INSERT INTO item_bricks (brick, identifier, multiplicity)
-                 SELECT brick, identifier, multiplicity FROM pg_temp.import_item_bricks",
+                 INSERT INTO item_bricks (brick, identifier, multiplicity, status_rank, price)
+                 SELECT s.brick, s.identifier, s.multiplicity, i.status_rank, i.price
+                 FROM pg_temp.import_item_bricks s JOIN items i ON i.identifier = s.identifier",
             )
             .execute(&mut *conn)
             .await?;
@@ -289,13 +313,20 @@ pub async fn load_items(
 }
 
 /// Loads master data. Every record's item must exist. `conn` must be in a
-/// transaction.
+/// transaction. `copies_written` says that `load_items` already wrote the
+/// copies of these records in this transaction.
 #[tracing::instrument(skip_all, fields(?mode))]
 pub async fn load_master_data(
     conn: &mut PgConnection,
     mode: LoadMode,
     records: impl IntoIterator<Item = Record<MasterData>>,
+    copies_written: bool,
 ) -> Result<LoadCounts, LoadError> {
+    // The copies on items and item_bricks are written below, set-based,
+    // rather than row by row by the trigger.
+    sqlx::query!("SELECT set_config('catalog.copies_maintained', 'on', true) AS \"on!\"")
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::raw_sql(
         r#"CREATE TEMP TABLE import_master_data (
                position int8, identifier text COLLATE "C", status text, price numeric
@@ -375,6 +406,18 @@ pub async fn load_master_data(
     )
     .fetch_one(&mut *conn)
     .await?;
+    if !copies_written {
+        sqlx::raw_sql(
+            "UPDATE items i SET status_rank = md.status_rank, price = md.price
+             FROM master_data md JOIN pg_temp.import_master_data s ON s.identifier = md.identifier
+             WHERE i.identifier = md.identifier;
+             UPDATE item_bricks ib SET status_rank = md.status_rank, price = md.price
+             FROM master_data md JOIN pg_temp.import_master_data s ON s.identifier = md.identifier
+             WHERE ib.identifier = md.identifier",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(LoadCounts {
         created: created as u64,
         updated: updated as u64,

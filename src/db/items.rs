@@ -234,8 +234,11 @@ pub async fn upsert(conn: &mut PgConnection, item: &Item) -> Result<ItemWrite, s
 async fn index_bricks(conn: &mut PgConnection, item: &Item) -> Result<(), sqlx::Error> {
     let (keys, counts) = brick_index_rows(&item.bricks);
     sqlx::query!(
-        r#"INSERT INTO item_bricks (brick, identifier, multiplicity)
-           SELECT brick, $1, multiplicity FROM unnest($2::bytea[], $3::int4[]) AS b(brick, multiplicity)"#,
+        r#"INSERT INTO item_bricks (brick, identifier, multiplicity, status_rank, price)
+           SELECT b.brick, i.identifier, b.multiplicity, i.status_rank, i.price
+           FROM unnest($2::bytea[], $3::int4[]) AS b(brick, multiplicity)
+           CROSS JOIN items i
+           WHERE i.identifier = $1"#,
         item.identifier.as_str(),
         &keys,
         &counts,

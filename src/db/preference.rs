@@ -1,23 +1,27 @@
 //! Preferred-item lookups: matching items through their indexes, and a
 //! shortlist of candidates per query that the domain decides on.
 //!
-//! A whole batch costs at most two round trips, one for its `exact` queries
-//! and one for its `contains` queries, whatever its size.
+//! A whole batch costs at most three round trips, one per kind of lookup,
+//! whatever its size.
 //!
-//! - `exact`: one probe of `items_signature_idx` per query.
-//! - `contains`: the inverted index `item_bricks` gives, per wanted brick,
-//!   the items holding it at least as often as wanted; an item matches when
-//!   it turns up for every distinct wanted brick.
+//! - `exact`: `items_signature_idx` orders the items of one signature by
+//!   status, price and identifier.
+//! - `contains` one distinct brick: `item_bricks_candidates_idx` orders the
+//!   items holding a brick the same way.
+//! - `contains` several bricks: the posting lists of the wanted bricks are
+//!   intersected; an item matches when it holds every one often enough.
 //!
 //! For each query, only the first `alternatives + 1` candidates of each
 //! status (by price, then identifier) come back, with the total count; see
-//! `PreferenceQuery::shortlist_per_status` for why that is enough.
+//! `PreferenceQuery::shortlist_per_status` for why that is enough. The
+//! first two lookups read just those rows from their index, however many
+//! items match.
 
 use sqlx::PgPool;
 
 use super::items::{brick_index_rows, item_from_row};
 use super::master_data::master_data_from_row;
-use crate::domain::{Candidate, MatchMode, PreferenceQuery};
+use crate::domain::{Candidate, MatchMode, PreferenceQuery, Status};
 
 /// The candidates the decision needs for one query, and how many there are.
 #[derive(Debug, Default)]
@@ -34,20 +38,27 @@ pub async fn shortlists(
 ) -> Result<Vec<Shortlist>, sqlx::Error> {
     let mut shortlists: Vec<Shortlist> = queries.iter().map(|_| Shortlist::default()).collect();
     let mut exact = ExactParams::default();
-    let mut contains = ContainsParams::default();
+    let mut contains_one = ContainsOneParams::default();
+    let mut contains_many = ContainsManyParams::default();
     for (position, query) in queries.iter().enumerate() {
         let position = position as i32;
         match query.match_mode {
             MatchMode::Exact => exact.push(position, query),
-            MatchMode::Contains => contains.push(position, query),
+            MatchMode::Contains if query.bricks.counts().len() == 1 => {
+                contains_one.push(position, query)
+            }
+            MatchMode::Contains => contains_many.push(position, query),
         }
     }
     let mut rows = Vec::new();
     if !exact.positions.is_empty() {
         rows.extend(exact.fetch(pool).await?);
     }
-    if !contains.positions.is_empty() {
-        rows.extend(contains.fetch(pool).await?);
+    if !contains_one.positions.is_empty() {
+        rows.extend(contains_one.fetch(pool).await?);
+    }
+    if !contains_many.positions.is_empty() {
+        rows.extend(contains_many.fetch(pool).await?);
     }
     for row in rows {
         let shortlist = &mut shortlists[row.position as usize];
@@ -59,7 +70,15 @@ pub async fn shortlists(
             row.brick_colors,
         )
         .map_err(|e| sqlx::Error::Decode(e.into()))?;
-        let info = master_data_from_row(row.identifier, row.status, row.price)?;
+        let status = usize::try_from(row.status_rank)
+            .ok()
+            .and_then(|rank| Status::ALL.get(rank))
+            .ok_or_else(|| {
+                sqlx::Error::Decode(
+                    format!("stored status rank {} is invalid", row.status_rank).into(),
+                )
+            })?;
+        let info = master_data_from_row(row.identifier, status.as_str().to_owned(), row.price)?;
         shortlist.candidates.push(Candidate { item, info });
     }
     Ok(shortlists)
@@ -68,7 +87,7 @@ pub async fn shortlists(
 struct ShortlistRow {
     position: i32,
     identifier: String,
-    status: String,
+    status_rank: i16,
     price: rust_decimal::Decimal,
     total: i64,
     brick_designs: Vec<i32>,
@@ -107,7 +126,41 @@ impl ExactParams {
 }
 
 #[derive(Default)]
-struct ContainsParams {
+struct ContainsOneParams {
+    positions: Vec<i32>,
+    bricks: Vec<Vec<u8>>,
+    needed: Vec<i32>,
+    include_discontinued: Vec<bool>,
+    take: Vec<i32>,
+}
+
+impl ContainsOneParams {
+    fn push(&mut self, position: i32, query: &PreferenceQuery) {
+        let (mut keys, counts) = brick_index_rows(&query.bricks);
+        self.positions.push(position);
+        self.bricks.push(keys.remove(0));
+        self.needed.push(counts[0]);
+        self.include_discontinued.push(query.include_discontinued);
+        self.take.push(query.shortlist_per_status() as i32);
+    }
+
+    async fn fetch(&self, pool: &PgPool) -> Result<Vec<ShortlistRow>, sqlx::Error> {
+        sqlx::query_file_as!(
+            ShortlistRow,
+            "src/db/queries/shortlist_contains_one.sql",
+            &self.positions,
+            &self.bricks,
+            &self.needed,
+            &self.include_discontinued,
+            &self.take,
+        )
+        .fetch_all(pool)
+        .await
+    }
+}
+
+#[derive(Default)]
+struct ContainsManyParams {
     positions: Vec<i32>,
     include_discontinued: Vec<bool>,
     take: Vec<i32>,
@@ -117,7 +170,7 @@ struct ContainsParams {
     wanted_counts: Vec<i32>,
 }
 
-impl ContainsParams {
+impl ContainsManyParams {
     fn push(&mut self, position: i32, query: &PreferenceQuery) {
         let (keys, counts) = brick_index_rows(&query.bricks);
         self.positions.push(position);
@@ -133,7 +186,7 @@ impl ContainsParams {
     async fn fetch(&self, pool: &PgPool) -> Result<Vec<ShortlistRow>, sqlx::Error> {
         sqlx::query_file_as!(
             ShortlistRow,
-            "src/db/queries/shortlist_contains.sql",
+            "src/db/queries/shortlist_contains_many.sql",
             &self.positions,
             &self.include_discontinued,
             &self.take,

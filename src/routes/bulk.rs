@@ -161,7 +161,7 @@ fn load_error(error: LoadError) -> ApiError {
 async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let records = body.records(records::item_from_json)?;
     let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records)
+    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None)
         .await
         .map_err(load_error)?;
     tx.commit().await?;
@@ -192,7 +192,7 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
 async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let records = body.records(records::master_data_from_json)?;
     let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records)
+    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false)
         .await
         .map_err(load_error)?;
     tx.commit().await?;

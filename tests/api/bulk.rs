@@ -52,6 +52,7 @@ async fn a_json_array_of_items_is_created_and_replaced_in_one_go() {
         .post_json("/preferreditem", &json!({"bricks": [{"design_id": 2, "color_codes": [3]}, {"design_id": 2, "color_codes": [3]}]}))
         .await;
     assert_eq!(found.body["preferred_item"]["identifier"], "b");
+    app.assert_copies_consistent().await;
 }
 
 #[tokio::test]

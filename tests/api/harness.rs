@@ -239,6 +239,27 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The status and price copied onto items and item_bricks agree with
+    /// master data everywhere.
+    pub async fn assert_copies_consistent(&self) {
+        let drift = self
+            .count(
+                "SELECT (SELECT count(*) FROM items i LEFT JOIN master_data md USING (identifier)
+                         WHERE i.status_rank IS DISTINCT FROM md.status_rank
+                            OR i.price IS DISTINCT FROM md.price)
+                      + (SELECT count(*) FROM item_bricks ib LEFT JOIN master_data md USING (identifier)
+                         WHERE ib.status_rank IS DISTINCT FROM md.status_rank
+                            OR ib.price IS DISTINCT FROM md.price)",
+            )
+            .await;
+        assert_eq!(
+            drift, 0,
+            "rows whose status or price copy drifted from master data"
+        );
+    }
+}
+
 pub fn bricks_json(bricks: &[(i64, &[i64])]) -> Value {
     Value::Array(
         bricks

@@ -253,6 +253,7 @@ async fn replace_mode_makes_the_file_the_whole_catalog() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     app.get("/items/old").await.assert_problem(404, &[]);
     assert_eq!(app.get("/items/new").await.status, 200);
+    app.assert_copies_consistent().await;
     assert_eq!(app.count("SELECT count(*) FROM master_data").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM item_bricks").await, 1);
 }

@@ -1,21 +1,29 @@
--- Candidates of `exact` queries: one probe of items_signature_idx per query,
--- then the first `take` of each status per query, with the total count.
+-- Candidates of `exact` queries. Per query: the candidate count, then for
+-- each admitted status the first `take` items by price and identifier, each
+-- an index range scan of items_signature_idx that stops at `take` rows.
 -- See src/db/preference.rs.
 WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bytea[], $3::bool[], $4::int4[])
         AS p(position, signature, include_discontinued, take)
-), ranked AS (
-    SELECT p.position, p.take, md.identifier, md.status, md.price,
-           row_number() OVER (PARTITION BY p.position, md.status_rank
-                              ORDER BY md.price, md.identifier) AS place,
-           count(*) OVER (PARTITION BY p.position) AS total
-    FROM params p
-    JOIN items i ON i.signature = p.signature
-    JOIN master_data md ON md.identifier = i.identifier
-    WHERE p.include_discontinued OR md.status_rank < 3
 )
-SELECT r.position AS "position!", r.identifier AS "identifier!",
-       r.status AS "status!", r.price AS "price!", r.total AS "total!",
-       i.brick_designs, i.brick_color_counts, i.brick_colors
-FROM ranked r JOIN items i ON i.identifier = r.identifier
-WHERE r.place <= r.take
+SELECT p.position AS "position!", c.identifier AS "identifier!",
+       c.status_rank AS "status_rank!", c.price AS "price!", t.total AS "total!",
+       c.brick_designs, c.brick_color_counts, c.brick_colors
+FROM params p
+CROSS JOIN LATERAL (
+    SELECT count(*) AS total
+    FROM items i
+    WHERE i.signature = p.signature
+      AND i.status_rank <= CASE WHEN p.include_discontinued THEN 3 ELSE 2 END
+) t
+CROSS JOIN LATERAL unnest(ARRAY[0, 1, 2, 3]::int2[]) AS s(rank)
+CROSS JOIN LATERAL (
+    SELECT i.identifier, i.status_rank, i.price,
+           i.brick_designs, i.brick_color_counts, i.brick_colors
+    FROM items i
+    WHERE i.signature = p.signature
+      AND i.status_rank = s.rank
+      AND (s.rank < 3 OR p.include_discontinued)
+    ORDER BY i.price, i.identifier
+    LIMIT p.take
+) c
