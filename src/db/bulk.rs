@@ -214,7 +214,8 @@ pub async fn load_items(
     let copies = copies.filter(|_| mode == LoadMode::Replace);
     let (items_target, bricks_target) = match mode {
         LoadMode::Replace => {
-            sqlx::query!("TRUNCATE items CASCADE")
+            // TRUNCATE fires no delete triggers: item_bricks is named too.
+            sqlx::query!("TRUNCATE items, item_bricks, master_data")
                 .execute(&mut *conn)
                 .await?;
             (

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Preferred Item Service: a multi-stage build. cargo-chef caches the
+# dependency build in its own layer; the runtime image holds the binary,
+# CA certificates and nothing else.
+
+ARG RUST_VERSION=1.95
+
+FROM rust:${RUST_VERSION}-slim-bookworm AS chef
+RUN cargo install cargo-chef --locked --version 0.1.73
+WORKDIR /app
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS builder
+# Queries are checked against the committed .sqlx/ cache: no database here.
+ENV SQLX_OFFLINE=true
+COPY --from=planner /app/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json
+COPY . .
+RUN cargo build --release --locked --bin preferred-item-service
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /nonexistent --shell /usr/sbin/nologin app
+COPY --from=builder /app/target/release/preferred-item-service /usr/local/bin/preferred-item-service
+USER 10001:10001
+ENV APP_ENVIRONMENT=production \
+    APP__SERVER__HOST=0.0.0.0 \
+    APP__SERVER__PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["/usr/local/bin/preferred-item-service", "healthcheck"]
+LABEL org.opencontainers.image.title="preferred-item-service" \
+      org.opencontainers.image.description="Answers which catalog item is preferred for a list of bricks" \
+      org.opencontainers.image.licenses="MIT"
+ENTRYPOINT ["/usr/local/bin/preferred-item-service"]
+CMD ["serve"]
