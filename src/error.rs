@@ -49,6 +49,8 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("not found: {0}")]
     NotFound(String),
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload larger than {limit} bytes")]
@@ -127,6 +129,7 @@ impl ApiError {
             ApiError::Forbidden => "urn:problem:forbidden",
             ApiError::TooManyRequests { .. } => "urn:problem:too-many-requests",
             ApiError::NotFound(_) => "urn:problem:not-found",
+            ApiError::MethodNotAllowed(_) => "urn:problem:method-not-allowed",
             ApiError::Conflict(_) => "urn:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
             ApiError::UnsupportedMediaType(_) => "urn:problem:unsupported-media-type",
@@ -173,6 +176,10 @@ impl ApiError {
                 vec![],
             ),
             ApiError::NotFound(detail) | ApiError::Conflict(detail) => (detail.clone(), vec![]),
+            ApiError::MethodNotAllowed(method) => (
+                format!("This path does not support {method}; see the Allow header"),
+                vec![],
+            ),
             ApiError::PayloadTooLarge { limit } => (
                 format!("The request body is larger than the limit of {limit} bytes"),
                 vec![],
@@ -213,6 +220,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

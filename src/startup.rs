@@ -69,12 +69,14 @@ impl Application {
             read_timeout: Duration::from_millis(settings.server.body_read_timeout_ms),
         };
         let openapi = routes::openapi();
+        let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
 
         let mut server = HttpServer::new(move || {
             let app = App::new()
                 .app_data(state.clone())
                 .app_data(access.clone())
                 .app_data(metrics.clone())
+                .app_data(known_routes.clone())
                 .app_data(limits)
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error));
@@ -170,7 +172,53 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+/// The documented paths and their methods, so that a known path asked
+/// with another method gets 405 and `Allow` rather than 404.
+struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, String)>);
+
+impl KnownRoutes {
+    fn from_openapi(openapi: &utoipa::openapi::OpenApi) -> KnownRoutes {
+        let paths = serde_json::to_value(&openapi.paths).unwrap_or_default();
+        let routes = paths
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let methods: Vec<String> = ["get", "put", "post", "delete", "patch", "head"]
+                    .iter()
+                    .filter(|m| item.get(**m).is_some())
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect();
+                (
+                    actix_web::dev::ResourceDef::new(path.as_str()),
+                    methods.join(", "),
+                )
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_str())
+    }
+}
+
+async fn not_found(
+    req: actix_web::HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(allowed) = known.allowed(req.path()) {
+        let mut response = crate::error::problem_response(
+            &ApiError::MethodNotAllowed(req.method().to_string()).problem(),
+        );
+        if let Ok(value) = header::HeaderValue::from_str(allowed) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return Ok(response);
+    }
     Err(ApiError::NotFound(format!(
         "No route for {} {}",
         req.method(),

@@ -239,6 +239,17 @@ async fn unknown_routes_are_404_problems() {
 }
 
 #[tokio::test]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let reply = app.send_raw(Method::PATCH, "/items/a", "{}".into()).await;
+    reply.assert_problem(405, &[]);
+    assert_eq!(reply.header("allow"), Some("GET, PUT, DELETE"));
+    let reply = app.delete("/preferreditem").await;
+    reply.assert_problem(405, &[]);
+    assert_eq!(reply.header("allow"), Some("POST"));
+}
+
+#[tokio::test]
 async fn a_well_formed_request_id_is_echoed_and_a_bad_one_replaced() {
     let app = spawn_app().await;
     let echoed = app
