@@ -183,6 +183,44 @@ fn encode_item(
     }
 }
 
+/// Checks each record and streams the valid ones, encoded by `encode`,
+/// through `statement` (a `COPY … FROM STDIN`) in chunks. When any record
+/// is invalid, the COPY is aborted and the problems are returned. Returns
+/// how many records were sent.
+async fn copy_records<T>(
+    conn: &mut PgConnection,
+    statement: &str,
+    records: impl IntoIterator<Item = Record<T>>,
+    identifier: impl Fn(&T) -> &str,
+    mut encode: impl FnMut(&T, u64, &mut Vec<u8>),
+) -> Result<u64, LoadError> {
+    let mut checker = Checker::new();
+    let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut sent = 0_u64;
+    let mut copy = conn.copy_in_raw(statement).await?;
+    for record in records {
+        let position = record.position;
+        if let Some(value) = checker.check(record, &identifier) {
+            encode(&value, position, &mut rows);
+            sent += 1;
+            if rows.len() >= CHUNK_BYTES {
+                copy.send(rows.as_slice()).await?;
+                rows.clear();
+            }
+        }
+        if checker.full() {
+            break;
+        }
+    }
+    if let Err(invalid) = checker.finish() {
+        copy.abort("invalid records").await?;
+        return Err(invalid);
+    }
+    copy.send(rows.as_slice()).await?;
+    copy.finish().await?;
+    Ok(sent)
+}
+
 async fn send_all(
     conn: &mut PgConnection,
     statement: &str,
@@ -246,31 +284,18 @@ pub async fn load_items(
 
     // Items stream to the server as they are read; their brick index rows
     // wait in memory for the second COPY.
-    let mut checker = Checker::new();
-    let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
     let mut brick_rows = Vec::new();
-    let mut loaded = 0_u64;
-    let mut copy = conn.copy_in_raw(items_target).await?;
-    for record in records {
-        if let Some(item) = checker.check(record, |i: &Item| i.identifier.as_str()) {
+    let loaded = copy_records(
+        conn,
+        items_target,
+        records,
+        |i: &Item| i.identifier.as_str(),
+        |item, _, rows| {
             let item_copies = copies.and_then(|c| c.get(item.identifier.as_str()));
-            encode_item(&item, item_copies, &mut rows, &mut brick_rows);
-            loaded += 1;
-            if rows.len() >= CHUNK_BYTES {
-                copy.send(rows.as_slice()).await?;
-                rows.clear();
-            }
-        }
-        if checker.full() {
-            break;
-        }
-    }
-    if let Err(invalid) = checker.finish() {
-        copy.abort("invalid records").await?;
-        return Err(invalid);
-    }
-    copy.send(rows.as_slice()).await?;
-    copy.finish().await?;
+            encode_item(item, item_copies, rows, &mut brick_rows);
+        },
+    )
+    .await?;
     send_all(conn, bricks_target, &brick_rows).await?;
 
     match mode {
@@ -336,36 +361,22 @@ pub async fn load_master_data(
     .execute(&mut *conn)
     .await?;
 
-    let mut checker = Checker::new();
-    let mut rows = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut copy = conn
-        .copy_in_raw("COPY import_master_data FROM STDIN")
-        .await?;
-    for record in records {
-        let position = record.position;
-        if let Some(md) = checker.check(record, |m: &MasterData| m.identifier.as_str()) {
+    copy_records(
+        conn,
+        "COPY import_master_data FROM STDIN",
+        records,
+        |m: &MasterData| m.identifier.as_str(),
+        |md, position, rows| {
             let _ = writeln!(
-                LineBuffer(&mut rows),
+                LineBuffer(rows),
                 "{position}\t{}\t{}\t{}",
                 md.identifier,
                 md.status,
                 md.price
             );
-            if rows.len() >= CHUNK_BYTES {
-                copy.send(rows.as_slice()).await?;
-                rows.clear();
-            }
-        }
-        if checker.full() {
-            break;
-        }
-    }
-    if let Err(invalid) = checker.finish() {
-        copy.abort("invalid records").await?;
-        return Err(invalid);
-    }
-    copy.send(rows.as_slice()).await?;
-    copy.finish().await?;
+        },
+    )
+    .await?;
 
     let unknown: Vec<(i64, String)> = sqlx::query_as(
         "SELECT position, identifier

@@ -11,7 +11,7 @@ mod preferreditem;
 mod wire;
 
 pub use preferreditem::MAX_BATCH;
-pub use wire::{BrickJson, ItemJson, MasterDataJson, MasterDataRecordJson};
+pub use wire::{BrickJson, ColorCode, ItemJson, MasterDataJson, MasterDataRecordJson};
 
 use actix_web::App;
 use sqlx::PgPool;

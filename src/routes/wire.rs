@@ -20,9 +20,16 @@ pub struct BrickJson {
     #[schema(minimum = 0, maximum = 2147483647)]
     pub design_id: i64,
     /// 1 to 16 colour codes, each 0..=2147483647. Order matters.
-    #[schema(min_items = 1, max_items = 16)]
+    #[schema(value_type = Vec<ColorCode>, min_items = 1, max_items = 16)]
     pub color_codes: Vec<i64>,
 }
+
+// Describes colour codes in the OpenAPI document only: requests read them
+// as plain integers, and the domain checks the range (422 with the field).
+/// A colour code, 0..=2147483647.
+#[derive(ToSchema)]
+#[schema(minimum = 0, maximum = 2147483647)]
+pub struct ColorCode(pub i64);
 
 impl From<&Brick> for BrickJson {
     fn from(brick: &Brick) -> Self {
