@@ -253,9 +253,12 @@ pub async fn load_items(
     let (items_target, bricks_target) = match mode {
         LoadMode::Replace => {
             // TRUNCATE fires no delete triggers: item_bricks is named too.
-            sqlx::query!("TRUNCATE items, item_bricks, master_data")
+            // The rows are written with their copies, and the counts are
+            // rebuilt once at the end, so the row triggers stand aside.
+            sqlx::query!("TRUNCATE items, item_bricks, master_data, signature_counts")
                 .execute(&mut *conn)
                 .await?;
+            maintain_copies_in_bulk(conn).await?;
             (
                 "COPY items (identifier, brick_designs, brick_color_counts, brick_colors, signature, status_rank, price) FROM STDIN",
                 "COPY item_bricks (brick, identifier, multiplicity, status_rank, price) FROM STDIN",
@@ -299,10 +302,20 @@ pub async fn load_items(
     send_all(conn, bricks_target, &brick_rows).await?;
 
     match mode {
-        LoadMode::Replace => Ok(LoadCounts {
-            created: loaded,
-            updated: 0,
-        }),
+        LoadMode::Replace => {
+            sqlx::query!(
+                "INSERT INTO signature_counts (signature, status_rank, items)
+                 SELECT signature, status_rank, count(*) FROM items
+                 WHERE status_rank IS NOT NULL
+                 GROUP BY signature, status_rank"
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(LoadCounts {
+                created: loaded,
+                updated: 0,
+            })
+        }
         LoadMode::Upsert => {
             let (created, updated): (i64, i64) = sqlx::query_as(
                 r#"WITH written AS (
@@ -348,11 +361,9 @@ pub async fn load_master_data(
     records: impl IntoIterator<Item = Record<MasterData>>,
     copies_written: bool,
 ) -> Result<LoadCounts, LoadError> {
-    // The copies on items and item_bricks are written below, set-based,
-    // rather than row by row by the trigger.
-    sqlx::query!("SELECT set_config('catalog.copies_maintained', 'on', true) AS \"on!\"")
-        .fetch_one(&mut *conn)
-        .await?;
+    // The copies on items and item_bricks, and the signature counts, are
+    // written below, set-based, rather than row by row by the triggers.
+    maintain_copies_in_bulk(conn).await?;
     sqlx::raw_sql(
         r#"CREATE TEMP TABLE import_master_data (
                position int8, identifier text COLLATE "C", status text, price numeric
@@ -425,7 +436,17 @@ pub async fn load_master_data(
              WHERE i.identifier = md.identifier;
              UPDATE item_bricks ib SET status_rank = md.status_rank, price = md.price
              FROM master_data md JOIN pg_temp.import_master_data s ON s.identifier = md.identifier
-             WHERE ib.identifier = md.identifier",
+             WHERE ib.identifier = md.identifier;
+             CREATE TEMP TABLE touched_signatures ON COMMIT DROP AS
+                 SELECT DISTINCT i.signature FROM items i
+                 JOIN pg_temp.import_master_data s ON s.identifier = i.identifier;
+             DELETE FROM signature_counts sc USING pg_temp.touched_signatures t
+             WHERE sc.signature = t.signature;
+             INSERT INTO signature_counts (signature, status_rank, items)
+             SELECT i.signature, i.status_rank, count(*)
+             FROM items i JOIN pg_temp.touched_signatures t ON t.signature = i.signature
+             WHERE i.status_rank IS NOT NULL
+             GROUP BY i.signature, i.status_rank",
         )
         .execute(&mut *conn)
         .await?;
@@ -434,6 +455,16 @@ pub async fn load_master_data(
         created: created as u64,
         updated: updated as u64,
     })
+}
+
+/// Tells the row triggers that keep the status copies and signature counts
+/// to stand aside for the rest of this transaction: the load writes them
+/// itself, set-based.
+async fn maintain_copies_in_bulk(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT set_config('catalog.copies_maintained', 'on', true) AS \"on!\"")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// `fmt::Write` into a byte buffer.
