@@ -15,9 +15,7 @@
 use std::io::BufRead;
 
 use crate::db::bulk::Record;
-use crate::domain::{
-    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
-};
+use crate::domain::{Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData};
 use crate::error::ApiError;
 use crate::http;
 use crate::routes::{ItemJson, MasterDataRecordJson};
@@ -178,24 +176,11 @@ fn item_from_csv(row: &csv::StringRecord) -> Result<Item, FieldErrors> {
 }
 
 fn master_data_from_csv(row: &csv::StringRecord) -> Result<MasterData, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let identifier = Identifier::parse(row[0].trim(), "identifier")
-        .map_err(|e| errors.push(e.field, e.message))
-        .ok();
-    let status = Status::parse(row[1].trim(), "status")
-        .map_err(|e| errors.push(e.field, e.message))
-        .ok();
-    let price = Price::parse(row[2].trim(), "price")
-        .map_err(|e| errors.push(e.field, e.message))
-        .ok();
-    match (identifier, status, price) {
-        (Some(identifier), Some(status), Some(price)) => Ok(MasterData {
-            identifier,
-            status,
-            price,
-        }),
-        _ => Err(errors),
-    }
+    MasterData::parse(
+        Identifier::parse(row[0].trim(), "identifier"),
+        row[1].trim(),
+        row[2].trim(),
+    )
 }
 
 pub const ITEM_CSV_HEADER: &[&str] = &["identifier", "bricks"];

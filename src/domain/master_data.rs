@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use std::fmt;
 use std::str::FromStr;
 
-use super::{FieldError, Identifier};
+use super::{FieldError, FieldErrors, Identifier};
 
 /// Lifecycle status. The declaration order is the rank order: `Normal` is
 /// preferred over `Novelty`, and so on.
@@ -122,6 +122,34 @@ pub struct MasterData {
     pub identifier: Identifier,
     pub status: Status,
     pub price: Price,
+}
+
+impl MasterData {
+    /// Builds a record from its parts as received, reporting every broken
+    /// rule: the identifier's (already checked by the caller, who knows
+    /// where it came from), the status's and the price's.
+    pub fn parse(
+        identifier: Result<Identifier, FieldError>,
+        status: &str,
+        price: &str,
+    ) -> Result<MasterData, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let identifier = identifier.map_err(|e| errors.push(e.field, e.message)).ok();
+        let status = Status::parse(status, "status")
+            .map_err(|e| errors.push(e.field, e.message))
+            .ok();
+        let price = Price::parse(price, "price")
+            .map_err(|e| errors.push(e.field, e.message))
+            .ok();
+        match (identifier, status, price) {
+            (Some(identifier), Some(status), Some(price)) => Ok(MasterData {
+                identifier,
+                status,
+                price,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 #[cfg(test)]

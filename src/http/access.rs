@@ -86,18 +86,26 @@ impl KeyRing {
         self.keys.is_empty()
     }
 
-    /// The scope of a presented key, if it is one of ours. Every digest is
-    /// compared, whatever matches first.
+    /// The scope of a presented key, if it is one of ours.
     pub fn scope_of(&self, presented: &str) -> Option<Scope> {
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.scope_of_digest(&digest(presented))
+    }
+
+    /// The scope of a key by its digest. Every configured digest is
+    /// compared, whatever matches first.
+    fn scope_of_digest(&self, digest: &[u8; 32]) -> Option<Scope> {
         let mut found = None;
         for (scope, key) in &self.keys {
-            if bool::from(key.ct_eq(&digest)) {
+            if bool::from(key.ct_eq(digest)) {
                 found = found.max(Some(*scope));
             }
         }
         found
     }
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
 }
 
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
@@ -218,8 +226,12 @@ pub async fn access_control(
         .expect("Access is registered as app data")
         .clone();
     let required = required_scope(req.method(), req.path());
-    let presented = bearer(&req).map(str::to_owned);
-    let scope = presented.as_deref().and_then(|k| access.keys.scope_of(k));
+    // Hashed once: for the key check and, as the bucket name, for the
+    // rate limit. The key itself is not kept.
+    let presented = bearer(&req).map(digest);
+    let scope = presented
+        .as_ref()
+        .and_then(|d| access.keys.scope_of_digest(d));
 
     if let Some(required) = required {
         let needs_key = match access.mode {
@@ -240,7 +252,7 @@ pub async fn access_control(
         }
         if let Some(limiter) = &access.limiter {
             let bucket = match (&presented, scope) {
-                (Some(key), Some(_)) => format!("key:{}", hex_digest(key)),
+                (Some(digest), Some(_)) => format!("key:{}", hex(digest)),
                 _ => format!(
                     "ip:{}",
                     access
@@ -261,11 +273,8 @@ pub async fn access_control(
         .map(ServiceResponse::map_into_left_body)
 }
 
-fn hex_digest(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses `rate_limit.trusted_proxies`: addresses or CIDR blocks.
@@ -307,7 +316,7 @@ mod tests {
 
     #[test]
     fn plain_and_digest_keys_are_recognised_with_their_scope() {
-        let digest = hex_digest("reader-key-0123456789");
+        let digest = hex(&digest("reader-key-0123456789"));
         let keys = ring(&[
             "write:writer-key-0123456789",
             &format!("read:sha256:{digest}"),

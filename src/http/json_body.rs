@@ -24,6 +24,14 @@ pub struct BodyLimits {
     pub read_timeout: Duration,
 }
 
+impl BodyLimits {
+    /// The limits registered as app data.
+    pub fn of(req: &HttpRequest) -> BodyLimits {
+        *req.app_data::<BodyLimits>()
+            .expect("BodyLimits is registered as app data")
+    }
+}
+
 /// A request body type, and which limit applies to it.
 pub trait RequestBody: DeserializeOwned + Send + 'static {
     /// Whether this body may use the larger limit (batches, bulk loads).
@@ -37,9 +45,7 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limits = *req
-            .app_data::<BodyLimits>()
-            .expect("BodyLimits is registered as app data");
+        let limits = BodyLimits::of(req);
         let limit = if T::LARGE { limits.large } else { limits.json };
         let body = read_body(
             req,

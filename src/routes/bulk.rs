@@ -36,9 +36,7 @@ impl FromRequest for BulkBody {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limits = *req
-            .app_data::<BodyLimits>()
-            .expect("BodyLimits is registered as app data");
+        let limits = BodyLimits::of(req);
         let body = http::json_body::read_body(
             req,
             payload,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
+    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -164,19 +164,14 @@ impl MasterDataInput {
     pub fn parse(&self, identifier: Identifier) -> Result<MasterData, FieldErrors> {
         let mut errors = FieldErrors::default();
         check_body_identifier(self.identifier.as_deref(), &identifier, &mut errors);
-        let status = Status::parse(&self.status, "status")
-            .map_err(|e| errors.push(e.field, e.message))
-            .ok();
-        let price = Price::parse(self.price.as_str(), "price")
-            .map_err(|e| errors.push(e.field, e.message))
-            .ok();
-        match (status, price, errors.is_empty()) {
-            (Some(status), Some(price), true) => Ok(MasterData {
-                identifier,
-                status,
-                price,
-            }),
-            _ => Err(errors),
+        let record = MasterData::parse(Ok(identifier), &self.status, self.price.as_str());
+        match record {
+            Ok(record) if errors.is_empty() => Ok(record),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.extend(more);
+                Err(errors)
+            }
         }
     }
 }
@@ -195,23 +190,11 @@ pub struct MasterDataRecordJson {
 
 impl MasterDataRecordJson {
     pub fn parse(&self) -> Result<MasterData, FieldErrors> {
-        let identifier = Identifier::parse(&self.identifier, "identifier");
-        let input = MasterDataInput {
-            identifier: None,
-            status: self.status.clone(),
-            price: self.price.clone(),
-        };
-        match identifier {
-            Ok(identifier) => input.parse(identifier),
-            Err(e) => {
-                let mut errors: FieldErrors = e.into();
-                if let Err(more) = input.parse(Identifier::parse("x", "identifier").expect("valid"))
-                {
-                    errors.extend(more);
-                }
-                Err(errors)
-            }
-        }
+        MasterData::parse(
+            Identifier::parse(&self.identifier, "identifier"),
+            &self.status,
+            self.price.as_str(),
+        )
     }
 }
 
