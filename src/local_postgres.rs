@@ -3,7 +3,8 @@
 //! throwaway database of the test suite.
 //!
 //! Binaries are looked up on `PATH`, then under Debian's
-//! `/usr/lib/postgresql/<version>/bin` (newest first). `initdb` and
+//! `/usr/lib/postgresql/<version>/bin` (newest first), then under
+//! Homebrew's `opt/postgresql@<version>/bin`. `initdb` and
 //! `postgres` refuse to run as root, so as root the cluster runs as the
 //! `postgres` user, which the PostgreSQL packages create.
 
@@ -167,6 +168,10 @@ fn spawn_throwaway_server(
         .args(["-c", "max_connections=300"])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    // On Linux the server is told to quit when the test process dies. Other
+    // systems have no such signal; their throwaway clusters are found and
+    // removed by the next run (`remove_stale_throwaways`).
+    #[cfg(target_os = "linux")]
     // SAFETY: prctl is async-signal-safe and touches no memory of ours.
     unsafe {
         command.pre_exec(|| {
@@ -232,9 +237,22 @@ impl Binaries {
                     .unwrap_or(0),
             )
         });
+        // Homebrew's versioned formulae (postgresql@16, …), which are not
+        // linked onto PATH by default.
+        let homebrew = ["/opt/homebrew/opt", "/usr/local/opt"]
+            .iter()
+            .flat_map(|root| {
+                fs::read_dir(root)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+            })
+            .filter(|e| e.file_name().to_string_lossy().starts_with("postgresql"))
+            .map(|e| e.path().join("bin"));
         on_path
             .into_iter()
             .chain(debian)
+            .chain(homebrew)
             .map(|dir| {
                 fs::canonicalize(dir.join("postgres"))
                     .ok()

@@ -1,7 +1,7 @@
 use clap::Parser;
-use preferred_item_service::cli::{self, Cli};
+use preferred_item_service::{cli::Cli, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    cli::run(Cli::parse()).await
+    startup::run(Cli::parse()).await
 }

@@ -104,7 +104,7 @@ impl Metrics {
     pub fn render(&self, pool: &PgPool) -> String {
         self.pool_size.set(i64::from(pool.size()));
         self.pool_idle.set(pool.num_idle() as i64);
-        let timeouts = crate::error::pool_timeouts();
+        let timeouts = crate::db::pool_timeouts();
         self.pool_timeouts
             .inc_by(timeouts.saturating_sub(self.pool_timeouts.get()));
         let mut out = Vec::new();

@@ -1,5 +1,7 @@
-//! Builds the HTTP server from settings: binds the port, wires state,
-//! middleware and routes, and handles shutdown signals.
+//! Startup: runs the command the binary was given, and builds the HTTP
+//! server from settings (binds the port, wires state, middleware and
+//! routes, and handles shutdown signals). The top of the dependency order:
+//! nothing imports from here.
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
@@ -16,12 +18,43 @@ use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::cli::{self, Cli, Command};
 use crate::config::Settings;
-use crate::error::ApiError;
-use crate::http::access::{self, parse_proxies, Access, KeyRing};
-use crate::http::{self, BodyLimits, RequestSpan};
+use crate::http::access::{self, Access, RateLimit};
+use crate::http::{self, ApiError, BodyLimits, RequestSpan};
 use crate::metrics::Metrics;
 use crate::routes::{self, AppState};
+use crate::{db, telemetry};
+
+/// Runs the command of the command line; `serve` when none is given.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Openapi => {
+            println!("{}", routes::openapi().to_pretty_json()?);
+            Ok(())
+        }
+        command => cli::run(command).await,
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format(), "info");
+    let pool = cli::connect(&settings).await?;
+    db::migrate(&pool).await?;
+    if settings.demo_data() && db::seed_demo_data(&pool).await? {
+        tracing::info!("loaded the demo catalog into the empty database");
+    }
+    let application = Application::build(&settings, pool)?;
+    tracing::info!(
+        port = application.port(),
+        docs = %format!("http://127.0.0.1:{}/docs/", application.port()),
+        "listening"
+    );
+    application.run_until_stopped().await?;
+    Ok(())
+}
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -45,22 +78,22 @@ impl Application {
             metrics: metrics.clone(),
             draining: draining.clone(),
         });
-        let rate = settings.rate_limit.enabled.then(|| {
-            (
-                NonZeroU32::new(settings.rate_limit.per_second).unwrap_or(NonZeroU32::MIN),
-                NonZeroU32::new(settings.rate_limit.burst).unwrap_or(NonZeroU32::MIN),
-            )
+        let limits = &settings.rate_limit;
+        let rate_limit = limits.enabled.then(|| {
+            let rate_limit = Arc::new(RateLimit::new(
+                NonZeroU32::new(limits.per_second).unwrap_or(NonZeroU32::MIN),
+                NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN),
+                limits.trusted_proxies.0.clone(),
+            ));
+            rate_limit.spawn_janitor();
+            rate_limit
         });
-        let access = Arc::new(Access::new(
-            settings.auth.mode,
-            KeyRing::parse(&settings.auth.keys)?,
-            rate,
-            parse_proxies(&settings.rate_limit.trusted_proxies)?,
-        ));
-        if access.limiter.is_some() {
-            access::spawn_janitor(access.clone());
-        }
-        let access = web::Data::from(access);
+        let access = web::Data::new(Access {
+            mode: settings.auth.mode,
+            keys: settings.auth.keys.clone(),
+            policy: routes::access_policy(),
+            rate_limit,
+        });
         let metrics = web::Data::from(metrics);
         let origins = settings.cors.allowed_origins.clone();
         let limits = BodyLimits {
@@ -211,9 +244,9 @@ async fn not_found(
     known: web::Data<KnownRoutes>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     if let Some(allowed) = known.allowed(req.path()) {
-        let mut response = crate::error::problem_response(
-            &ApiError::MethodNotAllowed(req.method().to_string()).problem(),
-        );
+        let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(
+            req.method().to_string(),
+        ));
         if let Ok(value) = header::HeaderValue::from_str(allowed) {
             response.headers_mut().insert(header::ALLOW, value);
         }

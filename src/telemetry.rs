@@ -1,8 +1,14 @@
 //! Tracing setup: one subscriber, `json` or `pretty`, levels from `RUST_LOG`.
 
+use serde::{Deserialize, Serialize};
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
 
-use crate::config::LogFormat;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
 
 /// Installs the global subscriber. Safe to call more than once (later calls
 /// are no-ops), which the test harness relies on.

@@ -2,12 +2,13 @@
 //! cluster of this test binary's own (whatever DATABASE_URL says), which
 //! the tests restart, stop and lock. Load is kept to seconds.
 
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::TestApp as App;
+use preferred_item_service::auth::{AuthMode, KeyRing};
 use preferred_item_service::config::Settings;
-use preferred_item_service::db;
-use preferred_item_service::http::access::AuthMode;
 use preferred_item_service::local_postgres::LocalCluster;
-use preferred_item_service::startup::Application;
-use secrecy::SecretString;
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
 use std::sync::{Arc, Mutex};
@@ -25,64 +26,30 @@ static EXCLUSIVE: AsyncMutex<()> = AsyncMutex::const_new(());
 
 const ACQUIRE_MS: u64 = 1000;
 
-struct App {
-    address: String,
-    client: reqwest::Client,
-    url: String,
-}
-
-async fn fresh_database() -> String {
-    let name = format!("fault_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&cluster().url("postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .await
-        .unwrap();
-    cluster().url(&name)
-}
-
-fn settings(url: &str) -> Settings {
-    let mut settings = Settings::default();
-    settings.server.host = "127.0.0.1".into();
-    settings.server.port = 0;
-    settings.server.workers = 2;
-    settings.demo_data = Some(true);
-    settings.auth.mode = AuthMode::Writes;
-    settings.auth.keys = vec!["write:writer-key-0123456789".into()];
-    settings.rate_limit.enabled = false;
-    settings.database.url = Some(SecretString::from(url.to_owned()));
-    settings.database.max_connections = 4;
-    settings.database.acquire_timeout_ms = ACQUIRE_MS;
-    settings.database.lock_timeout_ms = ACQUIRE_MS;
-    settings.server.body_read_timeout_ms = 1000;
-    settings
-}
-
+/// The application with the demo catalog, write keys on and a small,
+/// impatient pool, on a fresh database of this binary's cluster.
 async fn spawn(adjust: impl FnOnce(&mut Settings)) -> App {
-    let url = fresh_database().await;
-    let mut settings = settings(&url);
-    adjust(&mut settings);
-    let pool = db::pool(&settings.database, &url).unwrap();
-    db::migrate(&pool).await.unwrap();
-    db::seed_demo_data(&pool).await.unwrap();
-    let application = Application::build(&settings, pool).unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run());
-    App {
-        address,
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
-        url,
-    }
+    harness::spawn_app_on(&cluster().url("postgres"), |settings| {
+        settings.demo_data = Some(true);
+        settings.auth.mode = AuthMode::Writes;
+        settings.auth.keys = KeyRing::parse(&["write:writer-key-0123456789".into()]).unwrap();
+        settings.database.max_connections = 4;
+        settings.database.acquire_timeout_ms = ACQUIRE_MS;
+        settings.database.lock_timeout_ms = ACQUIRE_MS;
+        settings.server.body_read_timeout_ms = 1000;
+        adjust(settings);
+    })
+    .await
 }
 
 const QUERY: &str = r#"{"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]}"#;
 
-impl App {
+trait Probes {
+    async fn preferred(&self) -> (u16, String);
+    async fn status_of(&self, path: &str) -> u16;
+}
+
+impl Probes for App {
     async fn preferred(&self) -> (u16, String) {
         match self
             .client
@@ -97,7 +64,7 @@ impl App {
         }
     }
 
-    async fn get(&self, path: &str) -> u16 {
+    async fn status_of(&self, path: &str) -> u16 {
         self.client
             .get(format!("{}{path}", self.address))
             .send()
@@ -203,7 +170,7 @@ async fn an_immediate_restart_under_load_gives_only_503s_then_full_recovery() {
 async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
     let _turn = EXCLUSIVE.lock().await;
     let app = spawn(|_| {}).await;
-    assert_eq!(app.get("/health/ready").await, 200);
+    assert_eq!(app.status_of("/health/ready").await, 200);
 
     cluster().stop("fast").unwrap();
     // Observe first, assert after the database is back, so that a failure
@@ -214,8 +181,8 @@ async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
         let (status, body) = app.preferred().await;
         answers.push((status, body, started.elapsed()));
     }
-    let ready_while_down = app.get("/health/ready").await;
-    let live_while_down = app.get("/health/live").await;
+    let ready_while_down = app.status_of("/health/ready").await;
+    let live_while_down = app.status_of("/health/live").await;
     cluster().start_throwaway_again().unwrap();
     let back = Instant::now();
 
@@ -232,7 +199,7 @@ async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
 
     // Recovered within 2 s, without a restart of the service.
     loop {
-        if app.preferred().await.0 == 200 && app.get("/health/ready").await == 200 {
+        if app.preferred().await.0 == 200 && app.status_of("/health/ready").await == 200 {
             break;
         }
         assert!(
@@ -247,7 +214,7 @@ async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
 async fn a_held_table_lock_exhausts_the_pool_but_not_the_service() {
     let _turn = EXCLUSIVE.lock().await;
     let app = Arc::new(spawn(|_| {}).await);
-    let mut locker = PgConnection::connect(&app.url).await.unwrap();
+    let mut locker = PgConnection::connect(&app.database_url).await.unwrap();
     locker.execute("BEGIN").await.unwrap();
     locker
         .execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
@@ -269,7 +236,7 @@ async fn a_held_table_lock_exhausts_the_pool_but_not_the_service() {
 
     // Meanwhile, what needs no database is answered at once.
     let quick = Instant::now();
-    assert_eq!(app.get("/health/live").await, 200);
+    assert_eq!(app.status_of("/health/live").await, 200);
     let bad_json = app
         .client
         .post(format!("{}/preferreditem", app.address))
@@ -331,7 +298,7 @@ async fn a_client_that_sends_its_body_too_slowly_is_cut_off() {
 fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let _turn = EXCLUSIVE.blocking_lock();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let url = runtime.block_on(fresh_database());
+    let url = runtime.block_on(harness::create_database_on(&cluster().url("postgres")));
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -9,19 +9,16 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, MasterDataCopy, Record, RecordError};
+use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, MasterDataCopy};
 use crate::domain::MasterData;
-use crate::records::{self, Format};
 use crate::synthetic::{self, Catalog};
+use crate::wire::records::{self, Format, Record, RecordError};
 use std::collections::HashMap;
 
 /// Writes `items` and `masterdata` files of `count` items from `seed`.
 pub fn generate(count: u64, seed: u64, out: &Path, format: Format) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let extension = match format {
-        Format::Ndjson => "ndjson",
-        Format::Csv => "csv",
-    };
+    let extension = format.extension();
     let items_path = out.join(format!("items.{extension}"));
     let master_path = out.join(format!("masterdata.{extension}"));
     let create = |path: &PathBuf| -> anyhow::Result<BufWriter<File>> {
@@ -276,14 +273,7 @@ async fn replace_both(
     progress.finish();
     let invalid: Vec<RecordError> = records
         .iter()
-        .filter_map(|r| r.value.as_ref().err().map(|e| (r.position, e)))
-        .flat_map(|(position, errors)| {
-            errors.iter().map(move |e| RecordError {
-                position,
-                field: e.field.clone(),
-                message: e.message.clone(),
-            })
-        })
+        .flat_map(Record::errors)
         .take(bulk::MAX_REPORTED_ERRORS)
         .collect();
     if !invalid.is_empty() {

@@ -1,4 +1,6 @@
-//! The commands of the one binary.
+//! The command line of the one binary, and the commands that need no HTTP
+//! server: `migrate`, `import`, `generate` and `healthcheck`. `serve` and
+//! `openapi` are run by `startup`, which owns the server.
 
 mod load;
 
@@ -10,19 +12,18 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::db::bulk::LoadMode;
 use crate::local_postgres::LocalCluster;
-use crate::records::Format;
-use crate::startup::Application;
-use crate::{db, routes, telemetry};
+use crate::wire::records::Format;
+use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "preferred-item-service", version, about)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Apply the database migrations and exit.
@@ -46,8 +47,9 @@ enum Command {
         /// Directory for items.<ext> and masterdata.<ext>.
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, value_enum, default_value_t = FileFormat::Ndjson)]
-        format: FileFormat,
+        /// `ndjson` or `csv`.
+        #[arg(long, default_value = "ndjson")]
+        format: Format,
     },
     /// Load items and/or master data from NDJSON or CSV files (`-` is
     /// stdin). Each file is all or nothing.
@@ -56,42 +58,22 @@ enum Command {
         items: Option<String>,
         #[arg(long)]
         masterdata: Option<String>,
-        /// Default: CSV for `.csv` files, NDJSON otherwise.
-        #[arg(long, value_enum)]
-        format: Option<FileFormat>,
+        /// `ndjson` or `csv`. Default: CSV for `.csv` files, NDJSON
+        /// otherwise.
+        #[arg(long)]
+        format: Option<Format>,
         /// `upsert` adds and replaces records; `replace` makes each file the
         /// whole table (replacing items also clears master data).
-        #[arg(long, value_enum, default_value_t = Mode::Upsert)]
-        mode: Mode,
+        #[arg(long, default_value = "upsert")]
+        mode: LoadMode,
     },
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FileFormat {
-    Ndjson,
-    Csv,
-}
-
-impl From<FileFormat> for Format {
-    fn from(f: FileFormat) -> Format {
-        match f {
-            FileFormat::Ndjson => Format::Ndjson,
-            FileFormat::Csv => Format::Csv,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Mode {
-    Upsert,
-    Replace,
-}
-
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Openapi => {
-            println!("{}", routes::openapi().to_pretty_json()?);
-            Ok(())
+/// Runs a command other than `serve` and `openapi`.
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve | Command::Openapi => {
+            unreachable!("startup runs serve and openapi")
         }
         Command::Healthcheck { timeout } => {
             let settings = Settings::load()?;
@@ -105,13 +87,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Serve => serve().await,
         Command::Generate {
             items,
             seed,
             out,
             format,
-        } => load::generate(items, seed, &out, format.into()),
+        } => load::generate(items, seed, &out, format),
         Command::Import {
             items,
             masterdata,
@@ -125,11 +106,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.database.lock_timeout_ms = 0;
             let pool = connect(&settings).await?;
             db::migrate(&pool).await?;
-            let format = format.map(Format::from);
-            let mode = match mode {
-                Mode::Upsert => LoadMode::Upsert,
-                Mode::Replace => LoadMode::Replace,
-            };
             load::import(
                 &pool,
                 items.map(|p| load::ImportFile::new(p, format)),
@@ -141,30 +117,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve() -> anyhow::Result<()> {
-    let settings = Settings::load()?;
-    telemetry::init(settings.log_format(), "info");
-    let pool = connect(&settings).await?;
-    db::migrate(&pool).await?;
-    if settings.demo_data() && db::seed_demo_data(&pool).await? {
-        tracing::info!("loaded the demo catalog into the empty database");
-    }
-    let application = Application::build(&settings, pool)?;
-    tracing::info!(
-        port = application.port(),
-        docs = %format!("http://127.0.0.1:{}/docs/", application.port()),
-        "listening"
-    );
-    application.run_until_stopped().await?;
-    Ok(())
-}
-
 /// The pool over the configured database, or over the private local
 /// cluster when none is configured (never in production: settings
 /// validation requires DATABASE_URL there). Waits up to 30 s for the
 /// database, so that starting next to it is no error.
-async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
-    let url = match db::url(&settings.database) {
+pub async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    let url = match settings.database_url() {
         Some(url) => url,
         None => {
             let dir = settings.embedded_database.data_dir.clone();
@@ -176,7 +134,7 @@ async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
             url
         }
     };
-    let pool = db::pool(&settings.database, &url)?;
+    let pool = db::pool(&settings.pool_options(), &url)?;
     db::wait_until_reachable(&pool, Duration::from_secs(30)).await?;
     Ok(pool)
 }

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use sqlx::{PgConnection, PgPool};
 
+use super::Page;
 use crate::domain::{Brick, BrickSet, Identifier, Item};
 
 /// What a create-or-replace did.
@@ -11,13 +12,6 @@ use crate::domain::{Brick, BrickSet, Identifier, Item};
 pub enum ItemWrite {
     Created,
     Replaced,
-}
-
-/// One page of items in identifier order, and whether more follow.
-#[derive(Debug)]
-pub struct ItemPage {
-    pub items: Vec<Item>,
-    pub has_more: bool,
 }
 
 /// The stored form of a brick list: three parallel arrays.
@@ -99,7 +93,7 @@ pub async fn list(
     after: Option<&Identifier>,
     design_id: Option<i32>,
     limit: u32,
-) -> Result<ItemPage, sqlx::Error> {
+) -> Result<Page<Item>, sqlx::Error> {
     // The empty string sorts before every identifier.
     let after = after.map_or("", Identifier::as_str);
     let fetch = i64::from(limit) + 1;
@@ -130,21 +124,15 @@ pub async fn list(
         .fetch_all(pool)
         .await?,
     };
-    let has_more = rows.len() as i64 > i64::from(limit);
-    let items = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| {
-            item_from_row(
-                r.identifier,
-                r.brick_designs,
-                r.brick_color_counts,
-                r.brick_colors,
-            )
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(|e| sqlx::Error::Decode(e.into()))?;
-    Ok(ItemPage { items, has_more })
+    Page::of(rows, limit, |r| {
+        item_from_row(
+            r.identifier,
+            r.brick_designs,
+            r.brick_color_counts,
+            r.brick_colors,
+        )
+        .map_err(|e| sqlx::Error::Decode(e.into()))
+    })
 }
 
 #[tracing::instrument(skip_all, fields(identifier = %identifier))]

@@ -4,6 +4,7 @@ use anyhow::anyhow;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
+use super::Page;
 use crate::domain::{Identifier, MasterData, Price, Status};
 
 /// What an upsert did.
@@ -29,13 +30,6 @@ pub(super) fn master_data_from_row(
     })
 }
 
-/// One page of master data in identifier order, and whether more follow.
-#[derive(Debug)]
-pub struct MasterDataPage {
-    pub records: Vec<MasterData>,
-    pub has_more: bool,
-}
-
 struct MasterDataRow {
     identifier: String,
     status: String,
@@ -48,7 +42,7 @@ pub async fn list(
     after: Option<&Identifier>,
     status: Option<Status>,
     limit: u32,
-) -> Result<MasterDataPage, sqlx::Error> {
+) -> Result<Page<MasterData>, sqlx::Error> {
     // The empty string sorts before every identifier.
     let after = after.map_or("", Identifier::as_str);
     let fetch = i64::from(limit) + 1;
@@ -83,13 +77,9 @@ pub async fn list(
             .await?
         }
     };
-    let has_more = rows.len() > limit as usize;
-    let records = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| master_data_from_row(r.identifier, r.status, r.price))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(MasterDataPage { records, has_more })
+    Page::of(rows, limit, |r| {
+        master_data_from_row(r.identifier, r.status, r.price)
+    })
 }
 
 #[tracing::instrument(skip_all, fields(identifier = %identifier))]

@@ -5,27 +5,61 @@ pub mod bulk;
 mod demo;
 pub mod items;
 pub mod master_data;
-pub mod preference;
+pub mod preferred_item;
 
 pub use demo::seed_demo_data;
-pub use items::{ItemPage, ItemWrite};
-pub use master_data::{MasterDataPage, MasterDataWrite};
-pub use preference::Shortlist;
+pub use items::ItemWrite;
+pub use master_data::MasterDataWrite;
 
 use anyhow::Context;
-use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use crate::config::DatabaseSettings;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How the pool behaves; the `database` settings fill it in.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    pub min_connections: u32,
+    /// How long a request waits for a pooled connection before it gets 503.
+    pub acquire_timeout_ms: u64,
+    /// Server-side limit on any one statement; 0 for none.
+    pub statement_timeout_ms: u64,
+    /// Server-side limit on waiting for a lock; 0 for none.
+    pub lock_timeout_ms: u64,
+}
+
+/// One page of rows in identifier order, and whether more follow.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// The page from up to `limit + 1` fetched rows, converted one by one.
+    fn of<R>(
+        fetched: Vec<R>,
+        limit: u32,
+        convert: impl Fn(R) -> Result<T, sqlx::Error>,
+    ) -> Result<Page<T>, sqlx::Error> {
+        let has_more = fetched.len() > limit as usize;
+        let rows = fetched
+            .into_iter()
+            .take(limit as usize)
+            .map(convert)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { rows, has_more })
+    }
+}
+
 /// Builds the pool without connecting: the service starts, and answers 503,
 /// even while the database is away.
-pub fn pool(settings: &DatabaseSettings, url: &str) -> anyhow::Result<PgPool> {
+pub fn pool(settings: &PoolOptions, url: &str) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(url)
         .context("parsing the database URL")?
         .application_name("preferred-item-service")
@@ -53,11 +87,6 @@ pub fn pool(settings: &DatabaseSettings, url: &str) -> anyhow::Result<PgPool> {
         // next statement, which answers 503, and is then discarded.
         .test_before_acquire(false)
         .connect_lazy_with(options))
-}
-
-/// The database URL from settings, as a plain string for the driver.
-pub fn url(settings: &DatabaseSettings) -> Option<String> {
-    settings.url.as_ref().map(|u| u.expose_secret().to_owned())
 }
 
 /// Applies the embedded migrations. sqlx holds a PostgreSQL advisory lock
@@ -95,4 +124,36 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
         .fetch_one(pool)
         .await
         .map(|_| ())
+}
+
+static POOL_TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many requests have given up waiting for a pooled connection.
+pub fn pool_timeouts() -> u64 {
+    POOL_TIMEOUTS.load(Ordering::Relaxed)
+}
+
+/// Whether a database error means "the database is away or overloaded"
+/// (retryable: 503) rather than a bug (500). Pool timeouts are counted
+/// here, as every failed request passes through.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => {
+            POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
+            true
+        }
+        sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 53: insufficient resources;
+            // 55P03: lock timeout; 57014: statement timeout; 57P01-57P03:
+            // shutdown, crash, start.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(&*code, "55P03" | "57014" | "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
 }

@@ -37,12 +37,25 @@ impl FieldErrors {
         self.0.push(FieldError::new(field, message));
     }
 
-    pub fn extend(&mut self, other: FieldErrors) {
-        self.0.extend(other.0);
+    /// The value of `result`; or `None`, with its errors recorded. With
+    /// `finish`, this is the one way to check every rule of a value before
+    /// reporting: take each part, then finish.
+    pub fn take<T, E: Into<FieldErrors>>(&mut self, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(errors) => {
+                self.0.extend(errors.into().0);
+                None
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn from_vec(errors: Vec<FieldError>) -> FieldErrors {
+        FieldErrors(errors)
     }
 
     pub fn into_vec(self) -> Vec<FieldError> {
@@ -53,12 +66,13 @@ impl FieldErrors {
         self.0.iter()
     }
 
-    /// `Ok(value)` when nothing was reported, else the collected errors.
-    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self)
+    /// What `build` makes from the parts `take` kept, when no rule was
+    /// broken; else every broken rule. `build` finds a part missing only
+    /// when its error was recorded.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
+        match build() {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(self),
         }
     }
 

@@ -1,14 +1,19 @@
 //! Master data: the status and price that make an item a candidate.
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use utoipa::ToSchema;
+
 use super::{FieldError, FieldErrors, Identifier};
 
-/// Lifecycle status. The declaration order is the rank order: `Normal` is
-/// preferred over `Novelty`, and so on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Lifecycle status, spelled exactly. The declaration order is the rank
+/// order: `Normal` is preferred over `Novelty`, and so on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub enum Status {
     Normal,
     Novelty,
@@ -126,29 +131,24 @@ pub struct MasterData {
 
 impl MasterData {
     /// Builds a record from its parts as received, reporting every broken
-    /// rule: the identifier's (already checked by the caller, who knows
-    /// where it came from), the status's and the price's.
+    /// rule: the identifier's and the status's (already checked by the
+    /// caller, who knows where they came from) and the price's.
     pub fn parse(
         identifier: Result<Identifier, FieldError>,
-        status: &str,
+        status: Result<Status, FieldError>,
         price: &str,
     ) -> Result<MasterData, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let identifier = identifier.map_err(|e| errors.push(e.field, e.message)).ok();
-        let status = Status::parse(status, "status")
-            .map_err(|e| errors.push(e.field, e.message))
-            .ok();
-        let price = Price::parse(price, "price")
-            .map_err(|e| errors.push(e.field, e.message))
-            .ok();
-        match (identifier, status, price) {
-            (Some(identifier), Some(status), Some(price)) => Ok(MasterData {
-                identifier,
-                status,
-                price,
-            }),
-            _ => Err(errors),
-        }
+        let identifier = errors.take(identifier);
+        let status = errors.take(status);
+        let price = errors.take(Price::parse(price, "price"));
+        errors.finish(|| {
+            Some(MasterData {
+                identifier: identifier?,
+                status: status?,
+                price: price?,
+            })
+        })
     }
 }
 

@@ -5,18 +5,22 @@
 //! type once, at the edge, through the `parse` constructors, which report
 //! every broken rule with the path of the offending field. The rest of the
 //! service can then rely on the invariants the types carry.
+//!
+//! This module imports nothing from the rest of the crate (a test in
+//! `tests/architecture.rs` checks it). Its enums carry their serde names
+//! and OpenAPI descriptions, so that the wire layer uses them directly.
 
 mod brick;
 mod field_error;
 mod item;
 mod master_data;
-mod preference;
+mod preferred_item;
 
 pub use brick::{Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
 pub use field_error::{FieldError, FieldErrors};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};
-pub use preference::{
-    Candidate, Decision, MatchMode, PreferenceQuery, StatusWeights, Strategy, MAX_ALTERNATIVES,
-    MAX_QUERY_BRICKS,
+pub use preferred_item::{
+    Candidate, Decision, MatchMode, PreferredItemQuery, StatusWeights, Strategy, StrategyKind,
+    MAX_ALTERNATIVES,
 };

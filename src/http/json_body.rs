@@ -1,9 +1,6 @@
-//! The JSON body extractor: size limits, a read timeout, and serde errors
-//! turned into problems that name the field.
-//!
-//! A body that is not JSON, or holds a value of the wrong type, is a 400.
-//! A missing required field or an unknown field is a 422: the JSON is
-//! fine, but it breaks the schema's rules, and the problem names the field.
+//! The JSON body extractor: the content type, size limits and a read
+//! timeout; the parsing itself, and which failure is a 400 or a 422, is
+//! the wire layer's (`wire::json`).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -13,8 +10,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-use crate::domain::{FieldError, FieldErrors};
-use crate::error::ApiError;
+use super::error::ApiError;
+use crate::wire::json::parse;
 
 /// Body size limits and the time a client has to send its body.
 #[derive(Debug, Clone, Copy)]
@@ -59,12 +56,13 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
             if T::LARGE && body.len() > 64 * 1024 {
                 // Parsing megabytes would stall this worker, and with it
                 // every other request it serves, /health/live included.
-                tokio::task::spawn_blocking(move || parse(&body))
-                    .await
-                    .map_err(|e| ApiError::Unexpected(e.into()))?
-                    .map(JsonBody)
+                Ok(JsonBody(
+                    tokio::task::spawn_blocking(move || parse(&body))
+                        .await
+                        .map_err(|e| ApiError::Unexpected(e.into()))??,
+                ))
             } else {
-                parse(&body).map(JsonBody)
+                Ok(JsonBody(parse(&body)?))
             }
         })
     }
@@ -135,68 +133,4 @@ pub fn read_body(
                 })??;
         Ok((kind, body))
     })
-}
-
-/// Parses a JSON document into `T`, reporting where it went wrong.
-pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?;
-    Ok(value)
-}
-
-/// Converts a parsed JSON value into `T`, reporting where it went wrong.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(describe)
-}
-
-fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = error.path().to_string();
-    let inner = error.into_inner();
-    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-        return ApiError::bad_request(format!("The request body is not valid JSON: {inner}"));
-    }
-    let message = strip_position(&inner.to_string());
-    let field_under = |name: &str| match path.as_str() {
-        "." | "" => name.to_owned(),
-        parent => format!("{parent}.{name}"),
-    };
-    if let Some(name) = backticked(&message, "missing field `") {
-        return ApiError::validation(FieldError::new(field_under(name), "is required"));
-    }
-    if let Some(name) = backticked(&message, "unknown field `") {
-        // The path already ends at the unknown key.
-        let field = if path.ends_with(name) {
-            path.clone()
-        } else {
-            field_under(name)
-        };
-        return ApiError::validation(FieldError::new(field, "is not a known field"));
-    }
-    let field = if path == "." { String::new() } else { path };
-    let mut errors = FieldErrors::default();
-    errors.push(field.clone(), message.clone());
-    ApiError::BadRequest {
-        detail: if field.is_empty() {
-            format!("The request body has the wrong shape: {message}")
-        } else {
-            format!("The field {field} has the wrong type: {message}")
-        },
-        errors: errors.into_vec(),
-    }
-}
-
-fn backticked<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
-    let rest = message.strip_prefix(prefix)?;
-    rest.split('`').next()
-}
-
-/// serde_json appends " at line L column C"; the field path says more.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
 }

@@ -1,17 +1,19 @@
-//! HTTP plumbing shared by every route: the request context middleware,
-//! the JSON body extractor and the query-string error handling.
+//! HTTP plumbing shared by every route, with no route of its own: the
+//! error type and its problem documents, the JSON body extractor, the
+//! request context middleware and access control.
 
 pub mod access;
-pub mod json_body;
+pub mod docs;
+pub mod error;
+mod json_body;
 mod request_context;
 
-pub use json_body::{from_value, parse, BodyLimits, JsonBody, RequestBody};
-pub use request_context::{request_context, trim_trailing_slash, RequestId, RequestSpan};
+pub use error::{ApiError, ApiResult};
+pub use json_body::{read_body, BodyLimits, JsonBody, RequestBody};
+pub use request_context::{request_context, trim_trailing_slash, RequestSpan};
 
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::HttpRequest;
-
-use crate::error::ApiError;
 
 /// Query strings that fail to parse (a letter where a number belongs, an
 /// unknown parameter) get a 400 problem, like malformed bodies.

@@ -11,8 +11,18 @@ use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
-use crate::error::REQUEST_ID;
 use crate::metrics::Metrics;
+
+tokio::task_local! {
+    /// The id of the request being served, set by `request_context` for the
+    /// duration of the request so that error bodies can carry it.
+    static REQUEST_ID: String;
+}
+
+/// The request id of the current request, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

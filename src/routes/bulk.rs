@@ -8,13 +8,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::wire::{ItemJson, MasterDataRecordJson};
 use super::AppState;
-use crate::db::bulk::{self, LoadCounts, LoadError, LoadMode, Record};
+use crate::db::bulk::{self, LoadCounts, LoadMode};
 use crate::domain::{FieldError, FieldErrors};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::{self, BodyLimits};
-use crate::records;
+use crate::http::docs::BodyProblems;
+use crate::http::{read_body, ApiError, ApiResult, BodyLimits};
+use crate::wire::json::{self, JsonError};
+use crate::wire::records::{self, Record};
+use crate::wire::{ItemJson, MasterDataJson};
 
 /// The most records one bulk request may carry.
 pub const MAX_RECORDS: usize = 10_000;
@@ -23,13 +24,13 @@ pub fn configure_items(cfg: &mut ServiceConfig) {
     cfg.service(bulk_items);
 }
 
-pub fn configure_masterdata(cfg: &mut ServiceConfig) {
+pub fn configure_master_data(cfg: &mut ServiceConfig) {
     cfg.service(bulk_master_data);
 }
 
 /// The records of a bulk body, each a JSON value or the reason it is not
 /// one, with its 0-based index.
-pub struct BulkBody(Vec<(u64, Result<serde_json::Value, FieldErrors>)>);
+pub struct BulkBody(Vec<Record<serde_json::Value>>);
 
 impl FromRequest for BulkBody {
     type Error = ApiError;
@@ -37,7 +38,7 @@ impl FromRequest for BulkBody {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limits = BodyLimits::of(req);
-        let body = http::json_body::read_body(
+        let body = read_body(
             req,
             payload,
             limits.large,
@@ -48,43 +49,37 @@ impl FromRequest for BulkBody {
             let (kind, body) = body.await?;
             // Megabytes of JSON are parsed off the worker thread, which also
             // answers /health/live.
-            tokio::task::spawn_blocking(move || split_records(kind, &body))
+            let records = tokio::task::spawn_blocking(move || split_records(kind, &body))
                 .await
-                .map_err(|e| ApiError::Unexpected(e.into()))?
-                .map(BulkBody)
+                .map_err(|e| ApiError::Unexpected(e.into()))??;
+            Ok(BulkBody(records))
         })
     }
 }
 
-fn split_records(
-    kind: &str,
-    body: &[u8],
-) -> ApiResult<Vec<(u64, Result<serde_json::Value, FieldErrors>)>> {
-    {
-        {
-            let records = if kind == "application/json" {
-                http::parse::<Vec<serde_json::Value>>(body)?
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (i as u64, Ok(v)))
-                    .collect()
-            } else {
-                let text = std::str::from_utf8(body)
-                    .map_err(|_| ApiError::bad_request("The NDJSON body is not UTF-8"))?;
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .enumerate()
-                    .map(|(i, line)| {
-                        let value = serde_json::from_str(line).map_err(|e| {
-                            FieldErrors::from(FieldError::new("", format!("not valid JSON: {e}")))
-                        });
-                        (i as u64, value)
-                    })
-                    .collect()
-            };
-            Ok(records)
-        }
+fn split_records(kind: &str, body: &[u8]) -> Result<Vec<Record<serde_json::Value>>, ApiError> {
+    if kind == "application/json" {
+        let values: Vec<serde_json::Value> = json::parse(body)?;
+        return Ok(values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| Record {
+                position: i as u64,
+                value: Ok(value),
+            })
+            .collect());
     }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("The NDJSON body is not UTF-8"))?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| Record {
+            position: i as u64,
+            value: json::parse(line.as_bytes()).map_err(JsonError::into_field_errors),
+        })
+        .collect())
 }
 
 impl BulkBody {
@@ -101,9 +96,9 @@ impl BulkBody {
         Ok(self
             .0
             .into_iter()
-            .map(|(position, value)| Record {
-                position,
-                value: value.and_then(&parse),
+            .map(|r| Record {
+                position: r.position,
+                value: r.value.and_then(&parse),
             })
             .collect())
     }
@@ -128,13 +123,6 @@ impl From<LoadCounts> for BulkResult {
     }
 }
 
-fn load_error(error: LoadError) -> ApiError {
-    match error {
-        LoadError::Invalid(records) => ApiError::InvalidRecords(records),
-        LoadError::Database(e) => e.into(),
-    }
-}
-
 /// Create or replace up to 10,000 items, all or nothing.
 ///
 /// The body is a JSON array of items, or NDJSON (one item per line) with
@@ -146,22 +134,13 @@ fn load_error(error: LoadError) -> ApiError {
         (Vec<ItemJson> = "application/json"),
         (String = "application/x-ndjson", example = json!("{\"identifier\":\"a\",\"bricks\":[{\"design_id\":1,\"color_codes\":[1]}]}\n"))
     )),
-    responses(
-        (status = 200, description = "All records written", body = BulkResult),
-        (status = 400, description = "Not a JSON array or NDJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid records, by index; nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "All records written", body = BulkResult), BodyProblems)
 )]
 #[post("/bulk")]
 async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let records = body.records(records::item_from_json)?;
     let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None)
-        .await
-        .map_err(load_error)?;
+    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
 }
@@ -174,25 +153,16 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
 #[utoipa::path(
     tag = "masterdata",
     request_body(content(
-        (Vec<MasterDataRecordJson> = "application/json"),
+        (Vec<MasterDataJson> = "application/json"),
         (String = "application/x-ndjson", example = json!("{\"identifier\":\"item1\",\"status\":\"Normal\",\"price\":10.0}\n"))
     )),
-    responses(
-        (status = 200, description = "All records written", body = BulkResult),
-        (status = 400, description = "Not a JSON array or NDJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor NDJSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid records, by index; nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "All records written", body = BulkResult), BodyProblems)
 )]
 #[post("/bulk")]
 async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let records = body.records(records::master_data_from_json)?;
     let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false)
-        .await
-        .map_err(load_error)?;
+    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
 }

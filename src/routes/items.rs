@@ -7,12 +7,12 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::paging::PageRequest;
-use super::wire::{check_body_identifier, parse_bricks, path_identifier, BrickJson, ItemJson};
 use super::AppState;
 use crate::db::{self, ItemWrite};
-use crate::domain::{FieldErrors, Item};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::{JsonBody, RequestBody};
+use crate::domain::{FieldError, FieldErrors};
+use crate::http::docs::{BodyProblems, Conflict, ListProblems, LookupProblems};
+use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
+use crate::wire::{path_identifier, ItemBricksJson, ItemJson};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_items)
@@ -23,19 +23,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 impl RequestBody for ItemJson {}
-
-/// The body of `PUT /items/{id}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}))]
-pub struct ItemBricksJson {
-    /// Optional; when present it must equal the identifier in the path.
-    #[serde(default)]
-    pub identifier: Option<String>,
-    #[schema(min_items = 1, max_items = 1000)]
-    pub bricks: Vec<BrickJson>,
-}
-
 impl RequestBody for ItemBricksJson {}
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,9 +49,7 @@ pub struct ListItemsParams {
     responses(
         (status = 200, description = "A page of items", body = Vec<ItemJson>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when more items follow"))),
-        (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Out-of-range parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ListProblems,
     )
 )]
 #[get("")]
@@ -73,43 +58,28 @@ async fn list_items(
     params: web::Query<ListItemsParams>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = FieldErrors::default();
-    let page = PageRequest::parse(params.limit, params.after.as_deref(), &mut errors);
-    let design_id = match params.design_id {
-        Some(d) if !(0..=i64::from(i32::MAX)).contains(&d) => {
-            errors.push("design_id", "must be between 0 and 2147483647");
-            None
-        }
-        d => d.map(|d| d as i32),
-    };
-    let page = page
-        .filter(|_| errors.is_empty())
-        .ok_or(ApiError::Validation(errors))?;
+    let page = errors.take(PageRequest::parse(params.limit, params.after.as_deref()));
+    let design_id = errors.take(match params.design_id {
+        Some(d) if !(0..=i64::from(i32::MAX)).contains(&d) => Err(FieldError::new(
+            "design_id",
+            "must be between 0 and 2147483647",
+        )),
+        d => Ok(d.map(|d| d as i32)),
+    });
+    let (page, design_id) = errors.finish(|| Some((page?, design_id?)))?;
     let result = db::items::list(&state.pool, page.after.as_ref(), design_id, page.limit).await?;
-    let body: Vec<ItemJson> = result.items.iter().map(ItemJson::from).collect();
-    let mut response = HttpResponse::Ok();
-    if let (true, Some(last)) = (result.has_more, result.items.last()) {
-        let filters: Vec<_> = design_id
-            .map(|d| ("design_id", d.to_string()))
-            .into_iter()
-            .collect();
-        response.insert_header((
-            header::LINK,
-            page.next_link("/items", &last.identifier, &filters),
-        ));
-    }
-    Ok(response.json(body))
+    let filters: Vec<_> = design_id
+        .map(|d| ("design_id", d.to_string()))
+        .into_iter()
+        .collect();
+    Ok(page.respond::<_, ItemJson>(result, "/items", &filters, |i| &i.identifier))
 }
 
 /// Get one item.
 #[utoipa::path(
     tag = "items",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 200, description = "The item", body = ItemJson),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The item", body = ItemJson), LookupProblems)
 )]
 #[get("/{id}")]
 async fn get_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -131,11 +101,8 @@ pub(super) async fn find_item(state: &AppState, id: &str) -> ApiResult<HttpRespo
     responses(
         (status = 201, description = "Created", body = ItemJson,
          headers(("Location" = String, description = "URL of the new item"))),
-        (status = 400, description = "Malformed JSON or wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The identifier exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rule violations, by field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        Conflict,
+        BodyProblems,
     )
 )]
 #[post("")]
@@ -165,10 +132,7 @@ async fn create_item(
         (status = 200, description = "Replaced", body = ItemJson),
         (status = 201, description = "Created", body = ItemJson,
          headers(("Location" = String, description = "URL of the new item"))),
-        (status = 400, description = "Malformed JSON or wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rule violations, by field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        BodyProblems,
     )
 )]
 #[put("/{id}")]
@@ -177,20 +141,7 @@ async fn put_item(
     id: web::Path<String>,
     body: JsonBody<ItemBricksJson>,
 ) -> ApiResult<HttpResponse> {
-    let mut errors = FieldErrors::default();
-    let identifier = path_identifier(&id)
-        .map_err(|e| errors.push(e.field, e.message))
-        .ok();
-    if let Some(identifier) = &identifier {
-        check_body_identifier(body.0.identifier.as_deref(), identifier, &mut errors);
-    }
-    let bricks = parse_bricks(&body.0.bricks, "bricks")
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let (Some(identifier), Some(bricks), true) = (identifier, bricks, errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let item = Item { identifier, bricks };
+    let item = body.0.parse(&id)?;
     let mut tx = state.pool.begin().await?;
     let write = db::items::upsert(&mut tx, &item).await?;
     tx.commit().await?;
@@ -207,12 +158,7 @@ async fn put_item(
 #[utoipa::path(
     tag = "items",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 204, description = "Deleted, with its master data"),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 204, description = "Deleted, with its master data"), LookupProblems)
 )]
 #[delete("/{id}")]
 async fn delete_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {

@@ -7,9 +7,10 @@
 use actix_web::{get, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::wire::{ItemJson, MasterDataJson};
 use super::AppState;
-use crate::error::{ApiResult, Problem};
+use crate::http::docs::LookupProblems;
+use crate::http::ApiResult;
+use crate::wire::{ItemJson, MasterDataJson};
 
 /// Mounted in the `/items` scope.
 pub fn configure_items(cfg: &mut ServiceConfig) {
@@ -27,11 +28,7 @@ pub fn configure_masterdata(cfg: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "items",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 200, description = "The item", body = ItemJson),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The item", body = ItemJson), LookupProblems)
 )]
 #[deprecated(note = "kept for clients of the first version; use GET /items/{id}")]
 #[get("/item/{id}")]
@@ -48,11 +45,7 @@ async fn get_item_legacy(
 #[utoipa::path(
     tag = "masterdata",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 200, description = "The record", body = MasterDataJson),
-        (status = 404, description = "No record for this item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The record", body = MasterDataJson), LookupProblems)
 )]
 #[deprecated(note = "kept for clients of the first version; use GET /masterdata/{id}")]
 #[get("/item/{id}")]
@@ -60,5 +53,5 @@ async fn get_master_data_legacy(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    super::masterdata::find_master_data(&state, &id).await
+    super::master_data::find_master_data(&state, &id).await
 }

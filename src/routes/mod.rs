@@ -1,17 +1,15 @@
 //! The HTTP API, one module per scope. Each module exposes `configure`,
 //! and the OpenAPI document is collected from the handlers themselves.
+//! Handlers turn wire types into domain types, call the repository and
+//! the domain, and answer; they hold no SQL and no validation rules.
 
 mod bulk;
 mod items;
 mod legacy;
-mod masterdata;
+mod master_data;
 mod ops;
 mod paging;
-mod preferreditem;
-mod wire;
-
-pub use preferreditem::MAX_BATCH;
-pub use wire::{BrickJson, ColorCode, ItemJson, MasterDataJson, MasterDataRecordJson};
+mod preferred_item;
 
 use actix_web::App;
 use sqlx::PgPool;
@@ -21,7 +19,9 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 
 use crate::domain::StatusWeights;
+use crate::http::access::{Policy, Rule};
 use crate::metrics::Metrics;
+use crate::wire::Problem;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -47,6 +47,7 @@ pub struct AppState {
         (name = "preferreditem", description = "Which item is preferred for a list of bricks"),
         (name = "ops", description = "Health and metrics"),
     ),
+    components(schemas(Problem)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;
@@ -102,13 +103,25 @@ where
         .service(
             scope::scope("/masterdata")
                 .configure(legacy::configure_masterdata)
-                .configure(bulk::configure_masterdata)
-                .configure(masterdata::configure),
+                .configure(bulk::configure_master_data)
+                .configure(master_data::configure),
         )
-        .service(scope::scope("/preferreditem").configure(preferreditem::configure))
+        .service(scope::scope("/preferreditem").configure(preferred_item::configure))
         .service(scope::scope("/health").configure(ops::configure))
         .configure(ops::configure_metrics)
         .split_for_parts()
+}
+
+/// What each part of the API needs from a caller. Everything else reads
+/// with GET and HEAD and writes with the other methods.
+pub fn access_policy() -> Policy {
+    Policy::new(vec![
+        ("/docs", Rule::Open),
+        ("/openapi.json", Rule::Open),
+        ("/health", Rule::Open),
+        // A question changes nothing, whatever its method.
+        ("/preferreditem", Rule::Reads),
+    ])
 }
 
 /// The OpenAPI document, without a running server.

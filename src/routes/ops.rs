@@ -8,7 +8,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::AppState;
 use crate::db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::docs::Unavailable;
+use crate::http::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(live).service(ready);
@@ -50,10 +51,7 @@ async fn live() -> HttpResponse {
 /// Readiness: the database answers and the service is not draining.
 #[utoipa::path(
     tag = "ops",
-    responses(
-        (status = 200, description = "Ready for traffic", body = Health),
-        (status = 503, description = "Database unreachable or shutting down", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "Ready for traffic", body = Health), Unavailable)
 )]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {

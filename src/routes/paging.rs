@@ -1,6 +1,11 @@
 //! Keyset pagination shared by the list routes.
 
-use crate::domain::{FieldErrors, Identifier};
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+use crate::db::Page;
+use crate::domain::{FieldError, FieldErrors, Identifier};
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
@@ -12,39 +17,45 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn parse(
-        limit: Option<i64>,
-        after: Option<&str>,
-        errors: &mut FieldErrors,
-    ) -> Option<PageRequest> {
-        let limit = match limit {
-            None => Some(DEFAULT_LIMIT),
-            Some(n) if (1..=i64::from(MAX_LIMIT)).contains(&n) => Some(n as u32),
-            Some(_) => {
-                errors.push("limit", format!("must be between 1 and {MAX_LIMIT}"));
-                None
-            }
-        };
-        let after = match after.map(|a| Identifier::parse(a, "after")).transpose() {
-            Ok(after) => Some(after),
-            Err(e) => {
-                errors.push(e.field, e.message);
-                None
-            }
-        };
-        Some(PageRequest {
-            limit: limit?,
-            after: after?,
+    pub fn parse(limit: Option<i64>, after: Option<&str>) -> Result<PageRequest, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let limit = errors.take(match limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=i64::from(MAX_LIMIT)).contains(&n) => Ok(n as u32),
+            Some(_) => Err(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )),
+        });
+        let after = errors.take(after.map(|a| Identifier::parse(a, "after")).transpose());
+        errors.finish(|| {
+            Some(PageRequest {
+                limit: limit?,
+                after: after?,
+            })
         })
     }
 
-    /// The `Link` header pointing at the page after `last`, keeping the
-    /// filters of this request.
-    pub fn next_link(&self, path: &str, last: &Identifier, filters: &[(&str, String)]) -> String {
-        let mut url = format!("{path}?limit={}&after={}", self.limit, last);
-        for (key, value) in filters {
-            url.push_str(&format!("&{key}={value}"));
+    /// The page as a JSON array, with a `Link` to the next page (keeping
+    /// this request's `filters`) when more rows follow.
+    pub fn respond<T, J>(
+        &self,
+        page: Page<T>,
+        path: &str,
+        filters: &[(&str, String)],
+        identifier: impl Fn(&T) -> &Identifier,
+    ) -> HttpResponse
+    where
+        J: for<'t> From<&'t T> + Serialize,
+    {
+        let mut response = HttpResponse::Ok();
+        if let (true, Some(last)) = (page.has_more, page.rows.last()) {
+            let mut url = format!("{path}?limit={}&after={}", self.limit, identifier(last));
+            for (key, value) in filters {
+                url.push_str(&format!("&{key}={value}"));
+            }
+            response.insert_header((header::LINK, format!("<{url}>; rel=\"next\"")));
         }
-        format!("<{url}>; rel=\"next\"")
+        response.json(page.rows.iter().map(J::from).collect::<Vec<J>>())
     }
 }

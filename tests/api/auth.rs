@@ -1,6 +1,7 @@
 //! Access control: the auth matrix, rate limiting and CORS.
 
-use preferred_item_service::http::access::AuthMode;
+use preferred_item_service::auth::{AuthMode, KeyRing};
+use preferred_item_service::config::TrustedProxies;
 use reqwest::Method;
 use serde_json::json;
 
@@ -14,10 +15,11 @@ async fn app_with_mode(mode: AuthMode) -> TestApp {
         s.auth.mode = mode;
         // The read key is configured as a digest, the write key in plain.
         let digest: String = sha256_hex(READ_KEY);
-        s.auth.keys = vec![
+        s.auth.keys = KeyRing::parse(&[
             format!("read:sha256:{digest}"),
             format!("write:{WRITE_KEY}"),
-        ];
+        ])
+        .unwrap();
     })
     .await
 }
@@ -160,7 +162,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
             s.rate_limit.enabled = true;
             s.rate_limit.per_second = 1;
             s.rate_limit.burst = 1;
-            s.rate_limit.trusted_proxies = trusted;
+            s.rate_limit.trusted_proxies = TrustedProxies::parse(&trusted).unwrap();
         })
         .await
     };
@@ -188,7 +190,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
 async fn cors_preflight_works_with_auth_on() {
     let app = spawn_app_with(|s| {
         s.auth.mode = AuthMode::All;
-        s.auth.keys = vec![format!("write:{WRITE_KEY}")];
+        s.auth.keys = KeyRing::parse(&[format!("write:{WRITE_KEY}")]).unwrap();
         s.cors.allowed_origins = vec!["https://shop.example".into()];
     })
     .await;

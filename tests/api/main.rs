@@ -9,10 +9,14 @@ mod auth;
 mod bulk;
 mod docs;
 mod errors;
+#[path = "../harness/mod.rs"]
 mod harness;
 mod import;
 mod items;
 mod masterdata;
 mod ops;
+#[path = "../oracle/mod.rs"]
+mod oracle;
 mod preferred_item;
+mod properties;
 mod query_plans;

@@ -32,7 +32,7 @@ async fn without_a_database_readiness_is_503_and_liveness_stays_200() {
     settings.database.acquire_timeout_ms = 500;
     let url = format!("postgres://postgres@127.0.0.1:{port}/none");
     settings.database.url = Some(SecretString::from(url.clone()));
-    let pool = preferred_item_service::db::pool(&settings.database, &url).unwrap();
+    let pool = preferred_item_service::pool(&settings.pool_options(), &url).unwrap();
     let application = Application::build(&settings, pool).unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run());
@@ -91,7 +91,7 @@ async fn a_fresh_start_with_demo_data_loads_the_eleven_demo_items_once() {
     );
 
     // A second start on the same database does not load them again.
-    assert!(!preferred_item_service::db::seed_demo_data(&app.pool)
+    assert!(!preferred_item_service::seed_demo_data(&app.pool)
         .await
         .unwrap());
     assert_eq!(app.count("SELECT count(*) FROM items").await, 11);

@@ -13,7 +13,7 @@
 //!
 //! For each query, only the first `alternatives + 1` candidates of each
 //! status (by price, then identifier) come back, with the total count; see
-//! `PreferenceQuery::shortlist_per_status` for why that is enough. The
+//! `PreferredItemQuery::shortlist_per_status` for why that is enough. The
 //! first two lookups read just those rows from their index, however many
 //! items match.
 
@@ -21,7 +21,7 @@ use sqlx::PgPool;
 
 use super::items::{brick_index_rows, item_from_row};
 use super::master_data::master_data_from_row;
-use crate::domain::{Candidate, MatchMode, PreferenceQuery, Status};
+use crate::domain::{Candidate, MatchMode, PreferredItemQuery, Status};
 
 /// The candidates the decision needs for one query, and how many there are.
 #[derive(Debug, Default)]
@@ -34,7 +34,7 @@ pub struct Shortlist {
 #[tracing::instrument(skip_all, fields(queries = queries.len()))]
 pub async fn shortlists(
     pool: &PgPool,
-    queries: &[&PreferenceQuery],
+    queries: &[&PreferredItemQuery],
 ) -> Result<Vec<Shortlist>, sqlx::Error> {
     let mut shortlists: Vec<Shortlist> = queries.iter().map(|_| Shortlist::default()).collect();
     let mut exact = ExactParams::default();
@@ -104,7 +104,7 @@ struct ExactParams {
 }
 
 impl ExactParams {
-    fn push(&mut self, position: i32, query: &PreferenceQuery) {
+    fn push(&mut self, position: i32, query: &PreferredItemQuery) {
         self.positions.push(position);
         self.signatures.push(query.bricks.signature().0.to_vec());
         self.include_discontinued.push(query.include_discontinued);
@@ -135,7 +135,7 @@ struct ContainsOneParams {
 }
 
 impl ContainsOneParams {
-    fn push(&mut self, position: i32, query: &PreferenceQuery) {
+    fn push(&mut self, position: i32, query: &PreferredItemQuery) {
         let (mut keys, counts) = brick_index_rows(&query.bricks);
         self.positions.push(position);
         self.bricks.push(keys.remove(0));
@@ -171,7 +171,7 @@ struct ContainsManyParams {
 }
 
 impl ContainsManyParams {
-    fn push(&mut self, position: i32, query: &PreferenceQuery) {
+    fn push(&mut self, position: i32, query: &PreferredItemQuery) {
         let (keys, counts) = brick_index_rows(&query.bricks);
         self.positions.push(position);
         self.include_discontinued.push(query.include_discontinued);

@@ -13,12 +13,13 @@
 //! arrays.
 
 use std::io::BufRead;
+use std::str::FromStr;
 
-use crate::db::bulk::Record;
-use crate::domain::{Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData};
-use crate::error::ApiError;
-use crate::http;
-use crate::routes::{ItemJson, MasterDataRecordJson};
+use super::catalog::{ItemJson, MasterDataJson};
+use super::json;
+use crate::domain::{
+    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Status,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -35,43 +36,80 @@ impl Format {
             Format::Ndjson
         }
     }
-}
 
-/// The field errors of a failed JSON conversion.
-fn field_errors(error: ApiError) -> FieldErrors {
-    let problem = error.problem();
-    let mut errors = FieldErrors::default();
-    if problem.errors.is_empty() {
-        errors.push("", problem.detail);
-    } else {
-        for e in problem.errors {
-            errors.push(e.field, e.message);
+    /// The usual file extension, which is also the name `FromStr` takes.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Ndjson => "ndjson",
+            Format::Csv => "csv",
         }
     }
-    errors
 }
 
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "ndjson" => Ok(Format::Ndjson),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("{s:?} is not a format; use ndjson or csv")),
+        }
+    }
+}
+
+/// A parsed record and where it came from: a 1-based line number in a
+/// file, a 0-based index in a request body.
+pub struct Record<T> {
+    pub position: u64,
+    pub value: Result<T, FieldErrors>,
+}
+
+/// Why one record was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub position: u64,
+    /// Path of the field within the record; empty when about the record.
+    pub field: String,
+    pub message: String,
+}
+
+impl<T> Record<T> {
+    /// This record's problems, each with its position.
+    pub fn errors(&self) -> impl Iterator<Item = RecordError> + '_ {
+        self.value.as_ref().err().into_iter().flat_map(|errors| {
+            errors.iter().map(|e| RecordError {
+                position: self.position,
+                field: e.field.clone(),
+                message: e.message.clone(),
+            })
+        })
+    }
+}
+
+/// An item from one JSON value of a bulk body.
 pub fn item_from_json(value: serde_json::Value) -> Result<Item, FieldErrors> {
-    http::from_value::<ItemJson>(value)
-        .map_err(field_errors)?
+    json::from_value::<ItemJson>(value)
+        .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
+/// A master data record from one JSON value of a bulk body.
 pub fn master_data_from_json(value: serde_json::Value) -> Result<MasterData, FieldErrors> {
-    http::from_value::<MasterDataRecordJson>(value)
-        .map_err(field_errors)?
+    json::from_value::<MasterDataJson>(value)
+        .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
 fn item_from_line(line: &str) -> Result<Item, FieldErrors> {
-    http::parse::<ItemJson>(line.as_bytes())
-        .map_err(field_errors)?
+    json::parse::<ItemJson>(line.as_bytes())
+        .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
 fn master_data_from_line(line: &str) -> Result<MasterData, FieldErrors> {
-    http::parse::<MasterDataRecordJson>(line.as_bytes())
-        .map_err(field_errors)?
+    json::parse::<MasterDataJson>(line.as_bytes())
+        .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
@@ -140,45 +178,50 @@ fn csv_records<T: 'static>(
 /// Parses the CSV `bricks` cell: `1:1/2;2:3/4`.
 fn bricks_from_csv(cell: &str) -> Result<BrickSet, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let mut bricks = Vec::new();
-    for (i, text) in cell.split(';').enumerate() {
-        let field = format!("bricks[{i}]");
-        let parsed = text.split_once(':').and_then(|(design, colours)| {
-            let design = design.trim().parse::<i64>().ok()?;
-            let colours = colours
-                .split('/')
-                .map(|c| c.trim().parse::<i64>().ok())
-                .collect::<Option<Vec<_>>>()?;
-            Some((design, colours))
-        });
-        match parsed {
-            None => errors.push(field, format!("{text:?} is not design_id:colour/colour/…")),
-            Some((design, colours)) => match Brick::parse(design, &colours, &field) {
-                Ok(brick) => bricks.push(brick),
-                Err(e) => errors.extend(e),
-            },
-        }
-    }
-    errors.finish(|| ())?;
+    let bricks: Vec<Option<Brick>> = cell
+        .split(';')
+        .enumerate()
+        .map(|(i, text)| {
+            let field = format!("bricks[{i}]");
+            let parsed = text.split_once(':').and_then(|(design, colours)| {
+                let design = design.trim().parse::<i64>().ok()?;
+                let colours = colours
+                    .split('/')
+                    .map(|c| c.trim().parse::<i64>().ok())
+                    .collect::<Option<Vec<_>>>()?;
+                Some((design, colours))
+            });
+            let brick = parsed
+                .ok_or_else(|| {
+                    FieldErrors::from(FieldError::new(
+                        &field,
+                        format!("{text:?} is not design_id:colour/colour/…"),
+                    ))
+                })
+                .and_then(|(design, colours)| Brick::parse(design, &colours, &field));
+            errors.take(brick)
+        })
+        .collect();
+    let bricks = errors.finish(|| bricks.into_iter().collect::<Option<Vec<_>>>())?;
     BrickSet::new(bricks).map_err(FieldErrors::from)
 }
 
 fn item_from_csv(row: &csv::StringRecord) -> Result<Item, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let identifier = Identifier::parse(row[0].trim(), "identifier")
-        .map_err(|e| errors.push(e.field, e.message))
-        .ok();
-    let bricks = bricks_from_csv(&row[1]).map_err(|e| errors.extend(e)).ok();
-    match (identifier, bricks) {
-        (Some(identifier), Some(bricks)) => Ok(Item { identifier, bricks }),
-        _ => Err(errors),
-    }
+    let identifier = errors.take(Identifier::parse(row[0].trim(), "identifier"));
+    let bricks = errors.take(bricks_from_csv(&row[1]));
+    errors.finish(|| {
+        Some(Item {
+            identifier: identifier?,
+            bricks: bricks?,
+        })
+    })
 }
 
 fn master_data_from_csv(row: &csv::StringRecord) -> Result<MasterData, FieldErrors> {
     MasterData::parse(
         Identifier::parse(row[0].trim(), "identifier"),
-        row[1].trim(),
+        Status::parse(row[1].trim(), "status"),
         row[2].trim(),
     )
 }

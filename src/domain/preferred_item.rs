@@ -7,16 +7,17 @@
 //! database, and that scores never go through floating point.
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use utoipa::ToSchema;
 
 use super::{BrickSet, FieldError, Item, MasterData, Status};
 
 /// The most alternatives a query may ask for.
 pub const MAX_ALTERNATIVES: u32 = 20;
-/// The most bricks a query may list.
-pub const MAX_QUERY_BRICKS: usize = BrickSet::MAX_LEN;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum MatchMode {
     /// The item's brick multiset equals the query's.
     #[default]
@@ -25,26 +26,16 @@ pub enum MatchMode {
     Contains,
 }
 
-impl MatchMode {
-    pub fn parse(value: &str, field: &str) -> Result<MatchMode, FieldError> {
-        match value {
-            "exact" => Ok(MatchMode::Exact),
-            "contains" => Ok(MatchMode::Contains),
-            _ => Err(FieldError::new(field, "must be \"exact\" or \"contains\"")),
-        }
-    }
-}
-
 /// One question: which item is preferred for these bricks?
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreferenceQuery {
+pub struct PreferredItemQuery {
     pub bricks: BrickSet,
     pub match_mode: MatchMode,
     pub include_discontinued: bool,
     pub alternatives: u32,
 }
 
-impl PreferenceQuery {
+impl PreferredItemQuery {
     pub fn parse_alternatives(value: i64, field: &str) -> Result<u32, FieldError> {
         u32::try_from(value)
             .ok()
@@ -52,20 +43,6 @@ impl PreferenceQuery {
             .ok_or_else(|| {
                 FieldError::new(field, format!("must be between 0 and {MAX_ALTERNATIVES}"))
             })
-    }
-
-    /// Whether an item's bricks match this query.
-    pub fn matches(&self, item_bricks: &BrickSet) -> bool {
-        match self.match_mode {
-            MatchMode::Exact => item_bricks.same_multiset(&self.bricks),
-            MatchMode::Contains => item_bricks.contains(&self.bricks),
-        }
-    }
-
-    /// Whether a matching item with this master data is a candidate. Items
-    /// without master data never are.
-    pub fn admits(&self, info: &MasterData) -> bool {
-        self.include_discontinued || info.status != Status::Discontinued
     }
 
     /// How many candidates of each status the database must return so that
@@ -125,6 +102,32 @@ impl StatusWeights {
     }
 }
 
+/// The name of a strategy, as requests spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyKind {
+    #[default]
+    Rank,
+    Score,
+}
+
+impl StrategyKind {
+    /// The strategy, with `weights` for `Score`.
+    pub fn with_weights(self, weights: StatusWeights) -> Strategy {
+        match self {
+            StrategyKind::Rank => Strategy::Rank,
+            StrategyKind::Score => Strategy::Score(weights),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrategyKind::Rank => "rank",
+            StrategyKind::Score => "score",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     /// Best status, then lower price, then lower identifier (byte order).
@@ -144,6 +147,13 @@ pub struct Decision {
 }
 
 impl Strategy {
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            Strategy::Rank => StrategyKind::Rank,
+            Strategy::Score(_) => StrategyKind::Score,
+        }
+    }
+
     /// `Less` when `a` is preferred over `b`. A total order: two distinct
     /// items never compare equal, because identifiers are unique.
     pub fn compare(&self, a: &MasterData, b: &MasterData) -> Ordering {

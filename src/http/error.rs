@@ -7,22 +7,14 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::db::bulk::RecordError;
+use super::request_context::current_request_id;
+use crate::db;
+use crate::db::bulk::LoadError;
 use crate::domain::{FieldError, FieldErrors};
-
-tokio::task_local! {
-    /// The id of the request being served, set by the request-id middleware
-    /// for the duration of the request so that errors can carry it.
-    pub static REQUEST_ID: String;
-}
-
-/// The request id of the current request, if any.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
+use crate::wire::json::JsonError;
+use crate::wire::records::RecordError;
+use crate::wire::{Problem, ProblemField};
 
 /// Seconds a client should wait before retrying when the database is away.
 const RETRY_AFTER_SECS: u32 = 1;
@@ -64,49 +56,6 @@ pub enum ApiError {
     Unavailable(#[source] anyhow::Error),
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
-}
-
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:problem:validation",
-    "title": "Unprocessable Content",
-    "status": 422,
-    "detail": "The request breaks 1 rule",
-    "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
-    "errors": [{"field": "bricks[0].design_id", "message": "must be between 0 and 2147483647"}]
-}))]
-pub struct Problem {
-    /// A stable identifier of the kind of problem.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    pub request_id: Option<String>,
-    /// The fields at fault; empty when the problem is not about a field.
-    pub errors: Vec<ProblemField>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProblemField {
-    /// Path of the field in the request, e.g. `bricks[0].color_codes[1]`.
-    /// For bulk loads, the path within the record at `index`.
-    pub field: String,
-    pub message: String,
-    /// For bulk loads: the 0-based index of the record at fault.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<u64>,
-}
-
-impl From<FieldError> for ProblemField {
-    fn from(e: FieldError) -> Self {
-        ProblemField {
-            field: e.field,
-            message: e.message,
-            index: None,
-        }
-    }
 }
 
 impl ApiError {
@@ -230,26 +179,34 @@ impl ResponseError for ApiError {
         }
     }
 
+    /// The problem document, with `Retry-After` on 429 and 503 and
+    /// `WWW-Authenticate` on 401.
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Unexpected(e) => tracing::error!(error = ?e, "request failed"),
             ApiError::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
             _ => {}
         }
-        problem_response(&self.problem())
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
     }
 }
 
-/// Renders a problem with its content type, and `Retry-After` on 503.
-pub fn problem_response(problem: &Problem) -> HttpResponse {
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = HttpResponse::build(status);
-    response.content_type("application/problem+json");
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
-    }
-    response.json(problem)
-}
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
@@ -263,19 +220,9 @@ impl From<FieldError> for ApiError {
     }
 }
 
-static POOL_TIMEOUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many requests have given up waiting for a pooled connection.
-pub fn pool_timeouts() -> u64 {
-    POOL_TIMEOUTS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        if matches!(error, sqlx::Error::PoolTimedOut) {
-            POOL_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        if is_unavailable(&error) {
+        if db::is_unavailable(&error) {
             ApiError::Unavailable(error.into())
         } else {
             ApiError::Unexpected(error.into())
@@ -283,24 +230,21 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Whether a database error means "the database is away or overloaded"
-/// (retryable, 503) rather than a bug (500).
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // 08: connection exception; 53: insufficient resources;
-            // 55P03: lock timeout; 57014: statement timeout; 57P01-57P03:
-            // shutdown, crash, start.
-            code.starts_with("08")
-                || code.starts_with("53")
-                || matches!(&*code, "55P03" | "57014" | "57P01" | "57P02" | "57P03")
-        }),
-        _ => false,
+impl From<JsonError> for ApiError {
+    fn from(error: JsonError) -> Self {
+        match error {
+            JsonError::Malformed { detail, errors } => ApiError::BadRequest { detail, errors },
+            JsonError::Invalid(errors) => ApiError::Validation(errors),
+        }
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(error: LoadError) -> Self {
+        match error {
+            LoadError::Invalid(records) => ApiError::InvalidRecords(records),
+            LoadError::Database(e) => e.into(),
+        }
     }
 }
 

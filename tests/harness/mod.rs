@@ -1,11 +1,13 @@
 //! `spawn_app()`: a fresh database, the application on a random port, and
-//! typed request helpers.
+//! typed request helpers. Shared by the API tests and the fault-injection
+//! tests; each binary uses part of it.
+#![allow(dead_code)]
 
+use preferred_item_service::auth::AuthMode;
 use preferred_item_service::config::Settings;
-use preferred_item_service::http::access::AuthMode;
 use preferred_item_service::local_postgres::LocalCluster;
 use preferred_item_service::startup::Application;
-use preferred_item_service::{db, telemetry};
+use preferred_item_service::telemetry::{self, LogFormat};
 use reqwest::{Response, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -17,7 +19,7 @@ fn server_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            telemetry::init(preferred_item_service::config::LogFormat::Pretty, "debug");
+            telemetry::init(LogFormat::Pretty, "debug");
         }
         match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => url,
@@ -30,7 +32,11 @@ fn server_url() -> &'static str {
 
 /// `server_url()` with another database name.
 pub fn database_url(name: &str) -> String {
-    let mut url = url::Url::parse(server_url()).expect("a valid DATABASE_URL");
+    database_url_on(server_url(), name)
+}
+
+fn database_url_on(server: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server).expect("a valid DATABASE_URL");
     url.set_path(&format!("/{name}"));
     url.to_string()
 }
@@ -64,27 +70,38 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application on a fresh, migrated database after letting the
 /// test adjust the settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(server_url(), adjust).await
+}
+
+/// A fresh, empty database on the server at `server`; its URL.
+pub async fn create_database_on(server: &str) -> String {
     let name = format!("pis_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(server_url())
+    let mut admin = PgConnection::connect(server)
         .await
         .expect("connecting to the test server");
     admin
         .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .await
         .expect("creating the test database");
-    let url = database_url(&name);
+    database_url_on(server, &name)
+}
 
+/// `spawn_app_with` on a fresh database of the server at `server`.
+pub async fn spawn_app_on(server: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = create_database_on(server).await;
     let mut settings = test_settings();
     settings.database.url = Some(SecretString::from(url.clone()));
     adjust(&mut settings);
 
-    let pool = db::pool(&settings.database, &url).expect("building the pool");
-    let url = url.clone();
-    db::migrate(&pool)
+    let pool =
+        preferred_item_service::pool(&settings.pool_options(), &url).expect("building the pool");
+    preferred_item_service::migrate(&pool)
         .await
         .expect("migrating the test database");
     if settings.demo_data() {
-        db::seed_demo_data(&pool).await.expect("seeding demo data");
+        preferred_item_service::seed_demo_data(&pool)
+            .await
+            .expect("seeding demo data");
     }
     let application = Application::build(&settings, pool.clone()).expect("building the app");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -93,6 +110,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
             .build()
             .unwrap(),
         pool,

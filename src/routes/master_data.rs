@@ -7,12 +7,12 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::paging::PageRequest;
-use super::wire::{path_identifier, MasterDataInput, MasterDataJson, StatusName};
 use super::AppState;
 use crate::db::{self, MasterDataWrite};
-use crate::domain::{FieldErrors, Status};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::{JsonBody, RequestBody};
+use crate::domain::{FieldError, FieldErrors, Status};
+use crate::http::docs::{BodyProblems, ListProblems, LookupProblems};
+use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
+use crate::wire::{path_identifier, MasterDataBody, MasterDataJson};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_master_data)
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_master_data);
 }
 
-impl RequestBody for MasterDataInput {}
+impl RequestBody for MasterDataBody {}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,8 +32,9 @@ pub struct ListMasterDataParams {
     limit: Option<i64>,
     /// Return records after this identifier (from the `Link` header).
     after: Option<String>,
-    /// Only records with this status.
-    #[param(value_type = Option<StatusName>)]
+    /// Only records with this status. Read as text, so that an unknown
+    /// status is a 422 on `status` like any other broken rule.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
 }
 
@@ -44,9 +45,7 @@ pub struct ListMasterDataParams {
     responses(
         (status = 200, description = "A page of records", body = Vec<MasterDataJson>,
          headers(("Link" = String, description = "`<…>; rel=\"next\"` when more records follow"))),
-        (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Out-of-range parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ListProblems,
     )
 )]
 #[get("")]
@@ -55,49 +54,29 @@ async fn list_master_data(
     params: web::Query<ListMasterDataParams>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = FieldErrors::default();
-    let page = PageRequest::parse(params.limit, params.after.as_deref(), &mut errors);
-    let status = match params
-        .status
-        .as_deref()
-        .map(|s| Status::parse(s, "status"))
-        .transpose()
-    {
-        Ok(status) => status,
-        Err(e) => {
-            errors.push(e.field, e.message);
-            None
-        }
-    };
-    let page = page
-        .filter(|_| errors.is_empty())
-        .ok_or(ApiError::Validation(errors))?;
+    let page = errors.take(PageRequest::parse(params.limit, params.after.as_deref()));
+    let status = errors.take(
+        params
+            .status
+            .as_deref()
+            .map(|s| Status::parse(s, "status"))
+            .transpose(),
+    );
+    let (page, status) = errors.finish(|| Some((page?, status?)))?;
     let result =
         db::master_data::list(&state.pool, page.after.as_ref(), status, page.limit).await?;
-    let body: Vec<MasterDataJson> = result.records.iter().map(MasterDataJson::from).collect();
-    let mut response = HttpResponse::Ok();
-    if let (true, Some(last)) = (result.has_more, result.records.last()) {
-        let filters: Vec<_> = status
-            .map(|s| ("status", s.to_string()))
-            .into_iter()
-            .collect();
-        response.insert_header((
-            header::LINK,
-            page.next_link("/masterdata", &last.identifier, &filters),
-        ));
-    }
-    Ok(response.json(body))
+    let filters: Vec<_> = status
+        .map(|s| ("status", s.to_string()))
+        .into_iter()
+        .collect();
+    Ok(page.respond::<_, MasterDataJson>(result, "/masterdata", &filters, |r| &r.identifier))
 }
 
 /// Get the master data of one item.
 #[utoipa::path(
     tag = "masterdata",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 200, description = "The record", body = MasterDataJson),
-        (status = 404, description = "No record for this item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, description = "The record", body = MasterDataJson), LookupProblems)
 )]
 #[get("/{id}")]
 async fn get_master_data(
@@ -119,25 +98,21 @@ pub(super) async fn find_master_data(state: &AppState, id: &str) -> ApiResult<Ht
 #[utoipa::path(
     tag = "masterdata",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    request_body = MasterDataInput,
+    request_body = MasterDataBody,
     responses(
         (status = 200, description = "Replaced", body = MasterDataJson),
         (status = 201, description = "Created", body = MasterDataJson,
          headers(("Location" = String, description = "URL of the record"))),
-        (status = 400, description = "Malformed JSON or wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rule violations, or no such item", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        BodyProblems,
     )
 )]
 #[put("/{id}")]
 async fn put_master_data(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: JsonBody<MasterDataInput>,
+    body: JsonBody<MasterDataBody>,
 ) -> ApiResult<HttpResponse> {
-    let identifier = path_identifier(&id)?;
-    let record = body.0.parse(identifier)?;
+    let record = body.0.parse(&id)?;
     let write = db::master_data::upsert(&state.pool, &record).await?;
     let body = MasterDataJson::from(&record);
     match write {
@@ -148,7 +123,7 @@ async fn put_master_data(
             ))
             .json(body)),
         MasterDataWrite::Updated => Ok(HttpResponse::Ok().json(body)),
-        MasterDataWrite::UnknownItem => Err(ApiError::validation(crate::domain::FieldError::new(
+        MasterDataWrite::UnknownItem => Err(ApiError::validation(FieldError::new(
             "id",
             format!("item {} does not exist", record.identifier),
         ))),
@@ -159,12 +134,7 @@ async fn put_master_data(
 #[utoipa::path(
     tag = "masterdata",
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No record for this item", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 204, description = "Deleted"), LookupProblems)
 )]
 #[delete("/{id}")]
 async fn delete_master_data(

@@ -12,23 +12,20 @@ use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Duration;
 
+use crate::auth::{AuthMode, KeyRing};
+use crate::db::PoolOptions;
 use crate::domain::StatusWeights;
-use crate::http::access::{parse_proxies, AuthMode, KeyRing};
+use crate::telemetry::LogFormat;
+
+mod proxies;
+pub use proxies::TrustedProxies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     Local,
     Production,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Json,
-    Pretty,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,25 +46,16 @@ pub struct Settings {
     pub cors: CorsSettings,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// `off`, `writes` (reads open, writes need a write key) or `all`.
     pub mode: AuthMode,
     /// `read:<key>`, `write:<key>`, `read:sha256:<hex>`, `write:sha256:<hex>`.
-    /// Comma-separated in `APP__AUTH__KEYS`.
+    /// Comma-separated in `APP__AUTH__KEYS`. Parsed once, here; only
+    /// digests are kept, and `Debug` prints none of them.
     #[serde(default)]
-    pub keys: Vec<String>,
-}
-
-impl std::fmt::Debug for AuthSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Keys never reach a log.
-        f.debug_struct("AuthSettings")
-            .field("mode", &self.mode)
-            .field("keys", &format_args!("[{} redacted]", self.keys.len()))
-            .finish()
-    }
+    pub keys: KeyRing,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,7 +68,7 @@ pub struct RateLimitSettings {
     pub burst: u32,
     /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR blocks.
     #[serde(default)]
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -190,13 +178,13 @@ impl Default for Settings {
             log: LogSettings { format: None },
             auth: AuthSettings {
                 mode: AuthMode::Writes,
-                keys: Vec::new(),
+                keys: KeyRing::default(),
             },
             rate_limit: RateLimitSettings {
                 enabled: true,
                 per_second: 1000,
                 burst: 2000,
-                trusted_proxies: Vec::new(),
+                trusted_proxies: TrustedProxies::default(),
             },
             cors: CorsSettings {
                 allowed_origins: Vec::new(),
@@ -289,15 +277,13 @@ impl Settings {
         if self.database.acquire_timeout_ms == 0 {
             bail!("database.acquire_timeout_ms: must be at least 1");
         }
-        let keys = KeyRing::parse(&self.auth.keys)?;
-        if production && self.auth.mode != AuthMode::Off && keys.is_empty() {
+        if production && self.auth.mode != AuthMode::Off && self.auth.keys.is_empty() {
             bail!(
                 "auth.keys: APP__AUTH__KEYS must hold at least one key in production while \
                  auth.mode is {:?}",
                 self.auth.mode
             );
         }
-        parse_proxies(&self.rate_limit.trusted_proxies)?;
         if self.rate_limit.enabled
             && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0)
         {
@@ -349,101 +335,25 @@ impl Settings {
         }
     }
 
-    pub fn acquire_timeout(&self) -> Duration {
-        Duration::from_millis(self.database.acquire_timeout_ms)
+    /// The database URL, as a plain string for the driver.
+    pub fn database_url(&self) -> Option<String> {
+        self.database
+            .url
+            .as_ref()
+            .map(|u| u.expose_secret().to_owned())
+    }
+
+    pub fn pool_options(&self) -> PoolOptions {
+        let d = &self.database;
+        PoolOptions {
+            max_connections: d.max_connections,
+            min_connections: d.min_connections,
+            acquire_timeout_ms: d.acquire_timeout_ms,
+            statement_timeout_ms: d.statement_timeout_ms,
+            lock_timeout_ms: d.lock_timeout_ms,
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let vars: Vec<_> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::load_from(&vars)
-    }
-
-    #[test]
-    fn defaults_need_no_configuration_outside_production() {
-        let settings = load(&[]).unwrap();
-        assert_eq!(settings.server.port, 8080);
-        assert!(settings.demo_data());
-        assert_eq!(settings.log_format(), LogFormat::Pretty);
-    }
-
-    #[test]
-    fn environment_variables_override_nested_keys() {
-        let settings = load(&[
-            ("APP__SERVER__PORT", "9000"),
-            ("APP__DEMO_DATA", "false"),
-            ("APP__PREFERRED_ITEM__WEIGHTS__NORMAL", "5"),
-        ])
-        .unwrap();
-        assert_eq!(settings.server.port, 9000);
-        assert!(!settings.demo_data());
-        assert_eq!(settings.status_weights().normal, Decimal::from(5));
-    }
-
-    #[test]
-    fn production_without_a_database_names_the_key() {
-        let err = load(&[("APP_ENVIRONMENT", "production")]).unwrap_err();
-        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
-    }
-
-    #[test]
-    fn production_defaults_to_json_logs_and_no_demo_data() {
-        let settings = load(&[
-            ("APP_ENVIRONMENT", "production"),
-            ("DATABASE_URL", "postgres://db/catalog"),
-            ("APP__AUTH__KEYS", "write:writer-key-0123456789"),
-        ])
-        .unwrap();
-        assert_eq!(settings.log_format(), LogFormat::Json);
-        assert!(!settings.demo_data());
-    }
-
-    #[test]
-    fn a_bad_value_names_its_key() {
-        let err = load(&[("APP__SERVER__PORT", "eighty")]).unwrap_err();
-        assert!(err.to_string().contains("server.port"), "{err}");
-    }
-
-    #[test]
-    fn a_negative_weight_is_refused() {
-        let err = load(&[("APP__PREFERRED_ITEM__WEIGHTS__NOVELTY", "-1")]).unwrap_err();
-        assert!(err.to_string().contains("weights.novelty"), "{err}");
-    }
-
-    #[test]
-    fn keys_come_as_a_comma_separated_list() {
-        let settings = load(&[(
-            "APP__AUTH__KEYS",
-            "read:reader-key-0123456789,write:writer-key-0123456789",
-        )])
-        .unwrap();
-        assert_eq!(settings.auth.keys.len(), 2);
-        assert!(!format!("{:?}", settings.auth).contains("reader-key"));
-    }
-
-    #[test]
-    fn production_with_auth_on_needs_a_key() {
-        let base = [
-            ("APP_ENVIRONMENT", "production"),
-            ("DATABASE_URL", "postgres://db/catalog"),
-        ];
-        let err = load(&base).unwrap_err();
-        assert!(err.to_string().contains("auth.keys"), "{err}");
-        let mut off = base.to_vec();
-        off.push(("APP__AUTH__MODE", "off"));
-        assert!(load(&off).is_ok());
-    }
-
-    #[test]
-    fn an_unknown_environment_is_refused() {
-        let err = load(&[("APP_ENVIRONMENT", "staging")]).unwrap_err();
-        assert!(err.to_string().contains("APP_ENVIRONMENT"), "{err}");
-    }
-}
+mod tests;

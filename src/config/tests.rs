@@ -1,0 +1,93 @@
+//! Loading settings from layered sources, and the errors that name keys.
+
+use super::*;
+
+fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+    let vars: Vec<_> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::load_from(&vars)
+}
+
+#[test]
+fn defaults_need_no_configuration_outside_production() {
+    let settings = load(&[]).unwrap();
+    assert_eq!(settings.server.port, 8080);
+    assert!(settings.demo_data());
+    assert_eq!(settings.log_format(), LogFormat::Pretty);
+}
+
+#[test]
+fn environment_variables_override_nested_keys() {
+    let settings = load(&[
+        ("APP__SERVER__PORT", "9000"),
+        ("APP__DEMO_DATA", "false"),
+        ("APP__PREFERRED_ITEM__WEIGHTS__NORMAL", "5"),
+    ])
+    .unwrap();
+    assert_eq!(settings.server.port, 9000);
+    assert!(!settings.demo_data());
+    assert_eq!(settings.status_weights().normal, Decimal::from(5));
+}
+
+#[test]
+fn production_without_a_database_names_the_key() {
+    let err = load(&[("APP_ENVIRONMENT", "production")]).unwrap_err();
+    assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+}
+
+#[test]
+fn production_defaults_to_json_logs_and_no_demo_data() {
+    let settings = load(&[
+        ("APP_ENVIRONMENT", "production"),
+        ("DATABASE_URL", "postgres://db/catalog"),
+        ("APP__AUTH__KEYS", "write:writer-key-0123456789"),
+    ])
+    .unwrap();
+    assert_eq!(settings.log_format(), LogFormat::Json);
+    assert!(!settings.demo_data());
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    let err = load(&[("APP__SERVER__PORT", "eighty")]).unwrap_err();
+    assert!(err.to_string().contains("server.port"), "{err}");
+}
+
+#[test]
+fn a_negative_weight_is_refused() {
+    let err = load(&[("APP__PREFERRED_ITEM__WEIGHTS__NOVELTY", "-1")]).unwrap_err();
+    assert!(err.to_string().contains("weights.novelty"), "{err}");
+}
+
+#[test]
+fn keys_come_as_a_comma_separated_list() {
+    let settings = load(&[(
+        "APP__AUTH__KEYS",
+        "read:reader-key-0123456789,write:writer-key-0123456789",
+    )])
+    .unwrap();
+    let printed = format!("{:?}", settings.auth);
+    assert!(printed.contains("KeyRing(2 keys)"), "{printed}");
+    assert!(!printed.contains("reader-key"), "{printed}");
+}
+
+#[test]
+fn production_with_auth_on_needs_a_key() {
+    let base = [
+        ("APP_ENVIRONMENT", "production"),
+        ("DATABASE_URL", "postgres://db/catalog"),
+    ];
+    let err = load(&base).unwrap_err();
+    assert!(err.to_string().contains("auth.keys"), "{err}");
+    let mut off = base.to_vec();
+    off.push(("APP__AUTH__MODE", "off"));
+    assert!(load(&off).is_ok());
+}
+
+#[test]
+fn an_unknown_environment_is_refused() {
+    let err = load(&[("APP_ENVIRONMENT", "staging")]).unwrap_err();
+    assert!(err.to_string().contains("APP_ENVIRONMENT"), "{err}");
+}

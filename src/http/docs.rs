@@ -1,0 +1,75 @@
+//! The problem responses of the OpenAPI document, in sets that handlers
+//! name in one line of their `responses(...)`: `BodyProblems` for routes
+//! that read a JSON body, `ListProblems` for list routes, `LookupProblems`
+//! for routes addressed by identifier, and `Unavailable` for the rest that
+//! reach the database. Every one refers to the `Problem` schema with the
+//! problem media type.
+
+use std::collections::BTreeMap;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+
+use super::error::PROBLEM_JSON;
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+macro_rules! problem_set {
+    ($($(#[$doc:meta])* $name:ident { $($status:literal => $description:literal),+ $(,)? })+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                [$(($status, $description)),+]
+                    .into_iter()
+                    .map(|(status, description)| (status.to_owned(), problem(description)))
+                    .collect()
+            }
+        }
+    )+};
+}
+
+problem_set! {
+    /// A route that reads a JSON body and writes or looks up with it.
+    BodyProblems {
+        "400" => "Malformed JSON or a value of the wrong type",
+        "413" => "Body too large",
+        "415" => "Not application/json",
+        "422" => "Rule violations, by field (by record index for bulk loads)",
+        "503" => "Database unavailable; retry after Retry-After",
+    }
+    /// A list route with paging and filters in the query string.
+    ListProblems {
+        "400" => "Malformed query string",
+        "422" => "Out-of-range parameter",
+        "503" => "Database unavailable; retry after Retry-After",
+    }
+    /// A route addressed by an identifier in the path.
+    LookupProblems {
+        "404" => "Nothing with this identifier",
+        "422" => "Invalid identifier",
+        "503" => "Database unavailable; retry after Retry-After",
+    }
+    /// Creating something that exists.
+    Conflict {
+        "409" => "The identifier exists",
+    }
+    /// A preferred-item question without a candidate.
+    NoCandidate {
+        "404" => "No candidate: `No preferred item found for the provided bricks`",
+    }
+    /// A route whose only failure is an unavailable database.
+    Unavailable {
+        "503" => "Database unreachable or the service is shutting down",
+    }
+}

@@ -1,0 +1,167 @@
+//! `/preferreditem`: which item is preferred for a list of bricks.
+
+use actix_web::{post, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::AppState;
+use crate::db;
+use crate::domain::{Decision, PreferredItemQuery, Strategy, StrategyKind};
+use crate::http::docs::{BodyProblems, NoCandidate};
+use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
+use crate::wire::{
+    BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
+};
+
+const NOT_FOUND: &str = "No preferred item found for the provided bricks";
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(preferred_by_rank)
+        .service(preferred_by_score)
+        .service(preferred_batch);
+}
+
+impl RequestBody for PreferredItemRequest {}
+
+impl RequestBody for BatchRequest {
+    const LARGE: bool = true;
+}
+
+/// Answers parsed queries with one database round trip per kind of lookup.
+async fn decide_all(
+    state: &AppState,
+    strategy: Strategy,
+    queries: &[&PreferredItemQuery],
+) -> ApiResult<Vec<Option<Decision>>> {
+    let shortlists = db::preferred_item::shortlists(&state.pool, queries).await?;
+    let work: Vec<(u32, db::preferred_item::Shortlist)> = queries
+        .iter()
+        .map(|q| q.alternatives)
+        .zip(shortlists)
+        .collect();
+    let decide = move || {
+        work.into_iter()
+            .map(|(alternatives, shortlist)| {
+                strategy.decide(shortlist.candidates, alternatives, shortlist.total)
+            })
+            .collect::<Vec<_>>()
+    };
+    let decisions = if queries.len() > 50 {
+        // Large batches are decided off the worker thread, so that it keeps
+        // answering other requests, /health/live included.
+        tokio::task::spawn_blocking(decide)
+            .await
+            .map_err(|e| ApiError::Unexpected(e.into()))?
+    } else {
+        decide()
+    };
+    for decision in &decisions {
+        state
+            .metrics
+            .observe_outcome(strategy.kind().as_str(), decision.is_some());
+    }
+    Ok(decisions)
+}
+
+async fn answer_one(
+    state: &AppState,
+    kind: StrategyKind,
+    request: &PreferredItemRequest,
+) -> ApiResult<HttpResponse> {
+    let query = request.parse()?;
+    let strategy = kind.with_weights(state.weights);
+    let decision = decide_all(state, strategy, &[&query])
+        .await?
+        .pop()
+        .flatten()
+        .ok_or_else(|| ApiError::NotFound(NOT_FOUND.into()))?;
+    Ok(HttpResponse::Ok().json(PreferredItemResponse::from(&decision)))
+}
+
+/// The preferred item by rank.
+///
+/// Candidates are the matching items with master data (`Discontinued` ones
+/// only with `include_discontinued`). The best status wins (Normal >
+/// Novelty > Outgoing > Discontinued), then the lower price, then the
+/// lower identifier.
+#[utoipa::path(
+    tag = "preferreditem",
+    request_body = PreferredItemRequest,
+    responses(
+        (status = 200, description = "The preferred item", body = PreferredItemResponse),
+        NoCandidate,
+        BodyProblems,
+    )
+)]
+#[post("")]
+async fn preferred_by_rank(
+    state: web::Data<AppState>,
+    body: JsonBody<PreferredItemRequest>,
+) -> ApiResult<HttpResponse> {
+    answer_one(&state, StrategyKind::Rank, &body.0).await
+}
+
+/// The preferred item by score.
+///
+/// `score = weight(status) / price`, with configurable weights (default
+/// Normal 3, Novelty 2, Outgoing 1, Discontinued 0). The highest score
+/// wins; ties are broken by rank. Computed on exact decimals.
+#[utoipa::path(
+    tag = "preferreditem",
+    request_body = PreferredItemRequest,
+    responses(
+        (status = 200, description = "The preferred item", body = PreferredItemResponse),
+        NoCandidate,
+        BodyProblems,
+    )
+)]
+#[post("/score")]
+async fn preferred_by_score(
+    state: web::Data<AppState>,
+    body: JsonBody<PreferredItemRequest>,
+) -> ApiResult<HttpResponse> {
+    answer_one(&state, StrategyKind::Score, &body.0).await
+}
+
+/// Many queries at once, answered in order.
+///
+/// Each result is a success body or `{"error": problem}` (404 for no
+/// candidate, 422 for an invalid query). The whole batch costs at most
+/// three database round trips.
+#[utoipa::path(
+    tag = "preferreditem",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One result per query, in order", body = BatchResponse),
+        BodyProblems,
+    )
+)]
+#[post("/batch")]
+async fn preferred_batch(
+    state: web::Data<AppState>,
+    body: JsonBody<BatchRequest>,
+) -> ApiResult<HttpResponse> {
+    let kind = body.0.strategy;
+    let parsed = body.0.parse()?;
+    let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
+    let mut decisions = decide_all(&state, kind.with_weights(state.weights), &valid)
+        .await?
+        .into_iter();
+    let results = parsed
+        .into_iter()
+        .map(|p| match p {
+            Err(errors) => BatchResult::Failed {
+                error: ApiError::Validation(errors).problem(),
+            },
+            Ok(_) => match decisions.next().flatten() {
+                Some(decision) => BatchResult::Found(PreferredItemResponse::from(&decision)),
+                None => BatchResult::Failed {
+                    error: ApiError::NotFound(NOT_FOUND.into()).problem(),
+                },
+            },
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(BatchResponse {
+        strategy: kind,
+        results,
+    }))
+}

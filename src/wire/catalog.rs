@@ -1,0 +1,241 @@
+//! Bricks, items and master data as JSON, and their conversion to and from
+//! the domain.
+//!
+//! Input integers are read as `i64` and prices as the literal JSON number,
+//! so that range and precision rules are checked by the domain and
+//! reported as 422 with the field, instead of failing as a type error.
+
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::ToSchema;
+
+use super::json::Checked;
+use crate::domain::{
+    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
+    MAX_COLORS, MAX_ID,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"design_id": 1, "color_codes": [1, 2]}))]
+pub struct BrickJson {
+    /// 0..=2147483647.
+    #[schema(minimum = 0, maximum = 2147483647)]
+    pub design_id: i64,
+    /// 1 to 16 colour codes, each 0..=2147483647. Order matters.
+    #[schema(schema_with = color_codes_schema)]
+    pub color_codes: Vec<i64>,
+}
+
+fn color_codes_schema() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(0))
+                .maximum(Some(MAX_ID)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(MAX_COLORS))
+        .description(Some(
+            "1 to 16 colour codes, each 0..=2147483647. Order matters.",
+        ))
+        .build()
+}
+
+impl From<&Brick> for BrickJson {
+    fn from(brick: &Brick) -> Self {
+        BrickJson {
+            design_id: brick.design_id().into(),
+            color_codes: brick.color_codes().iter().map(|&c| c.into()).collect(),
+        }
+    }
+}
+
+/// Parses a brick list, reporting every broken rule under `field`.
+pub fn parse_bricks(bricks: &[BrickJson], field: &str) -> Result<BrickSet, FieldErrors> {
+    if bricks.is_empty() || bricks.len() > BrickSet::MAX_LEN {
+        return Err(FieldError::new(
+            field,
+            format!("must have between 1 and {} entries", BrickSet::MAX_LEN),
+        )
+        .into());
+    }
+    let mut errors = FieldErrors::default();
+    let parsed: Vec<Option<Brick>> = bricks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            errors.take(Brick::parse(
+                b.design_id,
+                &b.color_codes,
+                &format!("{field}[{i}]"),
+            ))
+        })
+        .collect();
+    let set = errors.finish(|| parsed.into_iter().collect::<Option<Vec<_>>>())?;
+    BrickSet::new(set).map_err(FieldErrors::from)
+}
+
+/// An item as clients send and receive it, and as the load formats carry
+/// it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "identifier": "item1",
+    "bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]
+}))]
+pub struct ItemJson {
+    /// 1 to 64 characters of `[A-Za-z0-9._:-]`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._:-]{1,64}$")]
+    pub identifier: String,
+    /// 1 to 1000 bricks, kept in the order given; matched as a multiset.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub bricks: Vec<BrickJson>,
+}
+
+impl From<&Item> for ItemJson {
+    fn from(item: &Item) -> Self {
+        ItemJson {
+            identifier: item.identifier.to_string(),
+            bricks: item.bricks.bricks().iter().map(BrickJson::from).collect(),
+        }
+    }
+}
+
+impl ItemJson {
+    pub fn parse(&self) -> Result<Item, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let identifier = errors.take(Identifier::parse(&self.identifier, "identifier"));
+        let bricks = errors.take(parse_bricks(&self.bricks, "bricks"));
+        errors.finish(|| {
+            Some(Item {
+                identifier: identifier?,
+                bricks: bricks?,
+            })
+        })
+    }
+}
+
+/// The body of `PUT /items/{id}`: the bricks, and optionally the
+/// identifier again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}))]
+pub struct ItemBricksJson {
+    /// Optional; when present it must equal the identifier in the path.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    #[schema(min_items = 1, max_items = 1000)]
+    pub bricks: Vec<BrickJson>,
+}
+
+impl ItemBricksJson {
+    /// The item at the path `id`.
+    pub fn parse(&self, id: &str) -> Result<Item, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let identifier = errors.take(path_identifier(id));
+        if let Some(path) = &identifier {
+            errors.take(check_body_identifier(self.identifier.as_deref(), path));
+        }
+        let bricks = errors.take(parse_bricks(&self.bricks, "bricks"));
+        errors.finish(|| {
+            Some(Item {
+                identifier: identifier?,
+                bricks: bricks?,
+            })
+        })
+    }
+}
+
+/// A master data record as clients receive it, and as the bulk route and
+/// the load formats carry it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"identifier": "item1", "status": "Normal", "price": 10.0}))]
+pub struct MasterDataJson {
+    pub identifier: String,
+    #[schema(value_type = Status)]
+    pub status: Checked<Status>,
+    /// Exact decimal, greater than 0, at most 1e9, at most 4 decimals.
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000000)]
+    pub price: serde_json::Number,
+}
+
+impl From<&MasterData> for MasterDataJson {
+    fn from(record: &MasterData) -> Self {
+        MasterDataJson {
+            identifier: record.identifier.to_string(),
+            status: Checked::Valid(record.status),
+            price: price_number(record.price),
+        }
+    }
+}
+
+impl MasterDataJson {
+    pub fn parse(&self) -> Result<MasterData, FieldErrors> {
+        MasterData::parse(
+            Identifier::parse(&self.identifier, "identifier"),
+            self.status.clone().check("status"),
+            self.price.as_str(),
+        )
+    }
+}
+
+/// The exact decimal as a JSON number: with serde_json's arbitrary
+/// precision, the digits go out as they are, never through a float.
+fn price_number(price: Price) -> serde_json::Number {
+    price
+        .to_string()
+        .parse()
+        .expect("a decimal's text is a valid JSON number")
+}
+
+/// The body of `PUT /masterdata/{id}`: status and price, and optionally
+/// the identifier again.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "Normal", "price": 10.0}))]
+pub struct MasterDataBody {
+    /// Optional; when present it must equal the identifier in the path.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    #[schema(value_type = Status)]
+    pub status: Checked<Status>,
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000000)]
+    pub price: serde_json::Number,
+}
+
+impl MasterDataBody {
+    /// The record of the item at the path `id`.
+    pub fn parse(&self, id: &str) -> Result<MasterData, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let identifier = path_identifier(id);
+        if let Ok(path) = &identifier {
+            errors.take(check_body_identifier(self.identifier.as_deref(), path));
+        }
+        let record = errors.take(MasterData::parse(
+            identifier,
+            self.status.clone().check("status"),
+            self.price.as_str(),
+        ));
+        errors.finish(|| record)
+    }
+}
+
+/// An identifier repeated in a body must agree with the path.
+fn check_body_identifier(body: Option<&str>, path: &Identifier) -> Result<(), FieldError> {
+    match body {
+        Some(body) if body != path.as_str() => Err(FieldError::new(
+            "identifier",
+            "must equal the identifier in the path",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Parses the identifier of a path.
+pub fn path_identifier(raw: &str) -> Result<Identifier, FieldError> {
+    Identifier::parse(raw, "id")
+}

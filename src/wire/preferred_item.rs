@@ -1,0 +1,165 @@
+//! Preferred-item questions and answers as JSON.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::{parse_bricks, BrickJson, ItemJson, MasterDataJson};
+use super::json::{self, Checked, JsonError};
+use super::problem::Problem;
+use crate::domain::{
+    Candidate, Decision, FieldError, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind,
+};
+
+/// The most queries one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// Which item is preferred for these bricks?
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]
+}))]
+pub struct PreferredItemRequest {
+    /// 1 to 1000 bricks, compared as a multiset.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub bricks: Vec<BrickJson>,
+    /// `exact` (default): the item has exactly these bricks. `contains`:
+    /// the item has at least these bricks, counting repeats.
+    #[serde(rename = "match", default)]
+    #[schema(value_type = MatchMode)]
+    pub match_mode: Checked<MatchMode>,
+    /// Let `Discontinued` items be candidates (default false).
+    #[serde(default)]
+    pub include_discontinued: bool,
+    /// Also return the next N candidates, 0..=20 (default 0).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 20)]
+    pub alternatives: i64,
+}
+
+impl PreferredItemRequest {
+    pub fn parse(&self) -> Result<PreferredItemQuery, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let bricks = errors.take(parse_bricks(&self.bricks, "bricks"));
+        let match_mode = errors.take(self.match_mode.clone().check("match"));
+        let alternatives = errors.take(PreferredItemQuery::parse_alternatives(
+            self.alternatives,
+            "alternatives",
+        ));
+        errors.finish(|| {
+            Some(PreferredItemQuery {
+                bricks: bricks?,
+                match_mode: match_mode?,
+                include_discontinued: self.include_discontinued,
+                alternatives: alternatives?,
+            })
+        })
+    }
+}
+
+/// Many questions, answered in order with one strategy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "strategy": "rank",
+    "queries": [
+        {"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]},
+        {"bricks": [{"design_id": 2, "color_codes": [1, 2]}], "alternatives": 2}
+    ]
+}))]
+pub struct BatchRequest {
+    /// `rank` (default) or `score`, for every query of the batch.
+    #[serde(default)]
+    pub strategy: StrategyKind,
+    /// 1 to 1000 queries, answered in order. Each is checked on its own: a
+    /// query that breaks a rule gets its 422 in its place in the results.
+    #[schema(value_type = Vec<PreferredItemRequest>, min_items = 1, max_items = 1000)]
+    pub queries: Vec<serde_json::Value>,
+}
+
+impl BatchRequest {
+    /// Each query parsed, or the rules it broke with their paths under
+    /// `queries[i]`. A query with a value of the wrong type makes the whole
+    /// batch malformed, like any other wrong type.
+    pub fn parse(self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
+        if self.queries.is_empty() || self.queries.len() > MAX_BATCH {
+            return Err(JsonError::Invalid(
+                FieldError::new(
+                    "queries",
+                    format!("must have between 1 and {MAX_BATCH} entries"),
+                )
+                .into(),
+            ));
+        }
+        self.queries
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let at = format!("queries[{i}]");
+                match json::from_value::<PreferredItemRequest>(value) {
+                    Ok(request) => Ok(request.parse().map_err(|e| e.nested(&at))),
+                    Err(JsonError::Invalid(errors)) => Ok(Err(errors.nested(&at))),
+                    Err(JsonError::Malformed { detail, errors }) => Err(JsonError::Malformed {
+                        detail: format!("{at}: {detail}"),
+                        errors: FieldErrors::from_vec(errors).nested(&at).into_vec(),
+                    }),
+                }
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlternativeJson {
+    pub item: ItemJson,
+    pub item_info: MasterDataJson,
+}
+
+/// The preferred item, its master data, how many candidates there were,
+/// and the requested alternatives in the strategy's order.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "preferred_item": {"identifier": "item1", "bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]},
+    "item_info": {"identifier": "item1", "status": "Normal", "price": 10.0},
+    "candidates": 1,
+    "alternatives": []
+}))]
+pub struct PreferredItemResponse {
+    pub preferred_item: ItemJson,
+    pub item_info: MasterDataJson,
+    pub candidates: u64,
+    pub alternatives: Vec<AlternativeJson>,
+}
+
+impl From<&Decision> for PreferredItemResponse {
+    fn from(decision: &Decision) -> Self {
+        let Candidate { item, info } = &decision.preferred;
+        PreferredItemResponse {
+            preferred_item: ItemJson::from(item),
+            item_info: MasterDataJson::from(info),
+            candidates: decision.candidates,
+            alternatives: decision
+                .alternatives
+                .iter()
+                .map(|c| AlternativeJson {
+                    item: ItemJson::from(&c.item),
+                    item_info: MasterDataJson::from(&c.info),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One answer of a batch: a success body, or `{"error": problem}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BatchResult {
+    Found(PreferredItemResponse),
+    Failed { error: Problem },
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    pub strategy: StrategyKind,
+    pub results: Vec<BatchResult>,
+}
