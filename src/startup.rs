@@ -49,6 +49,7 @@ async fn serve() -> anyhow::Result<()> {
     let application = Application::build(&settings, pool)?;
     tracing::info!(
         port = application.port(),
+        metrics_port = application.metrics_port(),
         docs = %format!("http://127.0.0.1:{}/docs/", application.port()),
         "listening"
     );
@@ -56,10 +57,11 @@ async fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A bound, not yet running server.
+/// A bound, not yet running server, and its metrics listener.
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<(u16, Server)>,
     draining: Arc<AtomicBool>,
 }
 
@@ -78,6 +80,7 @@ impl Application {
             metrics: metrics.clone(),
             draining: draining.clone(),
         });
+        let state_for_metrics = state.clone();
         let limits = &settings.rate_limit;
         let rate_limit = limits.enabled.then(|| {
             let rate_limit = Arc::new(RateLimit::new(
@@ -133,9 +136,15 @@ impl Application {
             server = server.workers(settings.server.workers);
         }
         let server = server.listen(listener)?.run();
+        let metrics_server = if settings.server.metrics_enabled {
+            Some(metrics_server(settings, state_for_metrics)?)
+        } else {
+            None
+        };
         Ok(Application {
             port,
             server,
+            metrics: metrics_server,
             draining,
         })
     }
@@ -144,10 +153,15 @@ impl Application {
         self.port
     }
 
+    /// The port of the metrics listener, when it is enabled.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Runs until stopped through its handle, ignoring signals. For
     /// embedding, such as the test suite.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        run_with_metrics(self.server, self.metrics).await
     }
 
     /// Runs until SIGTERM or SIGINT, then drains: readiness turns 503, the
@@ -155,8 +169,37 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         tokio::spawn(stop_on_signal(handle, self.draining));
-        self.server.await
+        run_with_metrics(self.server, self.metrics).await
     }
+}
+
+/// Serves the metrics listener for as long as the public one runs.
+async fn run_with_metrics(server: Server, metrics: Option<(u16, Server)>) -> std::io::Result<()> {
+    let Some((_, metrics)) = metrics else {
+        return server.await;
+    };
+    let metrics_handle = metrics.handle();
+    tokio::spawn(metrics);
+    let result = server.await;
+    metrics_handle.stop(false).await;
+    result
+}
+
+/// `GET /metrics` on `server.host:server.metrics_port`, one worker.
+fn metrics_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+) -> anyhow::Result<(u16, Server)> {
+    let address = format!("{}:{}", settings.server.host, settings.server.metrics_port);
+    let listener = TcpListener::bind(&address)
+        .with_context(|| format!("binding the metrics port {address}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || routes::mount_metrics(App::new().app_data(state.clone())))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    Ok((port, server))
 }
 
 async fn stop_on_signal(handle: ServerHandle, draining: Arc<AtomicBool>) {

@@ -30,6 +30,10 @@ pub enum Command {
     Migrate,
     /// Probe /health/ready on the local server; exit 0 when ready.
     Healthcheck {
+        /// Probe /health/live instead: whether the process serves HTTP,
+        /// whatever the database does. For container health checks.
+        #[arg(long)]
+        live: bool,
         /// Seconds to wait for an answer.
         #[arg(long, default_value_t = 3)]
         timeout: u64,
@@ -75,9 +79,14 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve | Command::Openapi => {
             unreachable!("startup runs serve and openapi")
         }
-        Command::Healthcheck { timeout } => {
+        Command::Healthcheck { live, timeout } => {
             let settings = Settings::load()?;
-            healthcheck(settings.server.port, Duration::from_secs(timeout)).await
+            let path = if live {
+                "/health/live"
+            } else {
+                "/health/ready"
+            };
+            healthcheck(settings.server.port, path, Duration::from_secs(timeout)).await
         }
         Command::Migrate => {
             let settings = Settings::load()?;
@@ -117,13 +126,16 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// The pool over the configured database, or over the private local
-/// cluster when none is configured (never in production: settings
-/// validation requires DATABASE_URL there). Waits up to 30 s for the
-/// database, so that starting next to it is no error.
+/// The pool over the configured database (a URL, or the PG* variables),
+/// or over the private local cluster when none is configured (never in
+/// production: settings validation requires one there). In production, a
+/// connection whose server is not verified is logged as a warning, once.
+/// Waits up to 30 s for the database, so that starting next to it is no
+/// error; failures that waiting cannot cure end the wait at once.
 pub async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     let url = match settings.database_url() {
-        Some(url) => url,
+        Some(url) => Some(url),
+        None if settings.database.from_pg_environment => None,
         None => {
             let dir = settings.embedded_database.data_dir.clone();
             let cluster = tokio::task::spawn_blocking(move || LocalCluster::start_or_reuse(&dir))
@@ -131,24 +143,40 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
                 .context("starting the local PostgreSQL cluster")?;
             let url = cluster.url("postgres");
             tracing::info!(%url, data_dir = %cluster.data_dir.display(), "using the local PostgreSQL cluster");
-            url
+            Some(url)
         }
     };
-    let pool = db::pool(&settings.pool_options(), &url)?;
+    let mut options = db::connect_options(url.as_deref())?;
+    let password = match &settings.database.password_file {
+        Some(file) => Some(db::read_password(file).await?),
+        None => None,
+    };
+    if let Some(password) = &password {
+        options = options.password(password);
+    }
+    if settings.is_production() && !db::is_verified(&options) {
+        tracing::warn!(
+            sslmode = db::ssl_mode_name(&options),
+            "the database connection is not verified: set sslmode=verify-full (with \
+             sslrootcert) so that the server's certificate and host name are checked"
+        );
+    }
+    let pool = db::pool_with(&settings.pool_options(), options);
+    if let (Some(file), Some(password)) = (&settings.database.password_file, password) {
+        db::spawn_password_reloader(pool.clone(), file.clone(), password);
+    }
     db::wait_until_reachable(&pool, Duration::from_secs(30)).await?;
     Ok(pool)
 }
 
 /// A minimal HTTP/1.1 GET, so that images need no curl.
-async fn healthcheck(port: u16, timeout: Duration) -> anyhow::Result<()> {
+async fn healthcheck(port: u16, path: &str, timeout: Duration) -> anyhow::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let probe = async {
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        stream
-            .write_all(
-                b"GET /health/ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            )
-            .await?;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
         Ok::<_, std::io::Error>(response)
@@ -165,6 +193,6 @@ async fn healthcheck(port: u16, timeout: Duration) -> anyhow::Result<()> {
     if status_line.split_whitespace().nth(1) == Some("200") {
         Ok(())
     } else {
-        anyhow::bail!("not ready: {status_line}")
+        anyhow::bail!("{path} answered {status_line}")
     }
 }

@@ -99,6 +99,11 @@ pub struct ServerSettings {
     pub keep_alive_secs: u64,
     /// Time a client has to send its request head.
     pub client_request_timeout_ms: u64,
+    /// Serve `GET /metrics` on `metrics_port`, a listener of its own, so
+    /// that a load balancer in front of `port` never exposes it.
+    pub metrics_enabled: bool,
+    /// The metrics listener's port (on `host`); 0 picks a free one.
+    pub metrics_port: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +113,16 @@ pub struct DatabaseSettings {
     /// started from the local PostgreSQL binaries.
     #[serde(skip_serializing)]
     pub url: Option<SecretString>,
+    /// Without a URL: connect as the libpq variables say (`PGHOST`,
+    /// `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`,
+    /// `PGSSLROOTCERT`). Set when `PGHOST` is.
+    #[serde(skip)]
+    pub from_pg_environment: bool,
+    /// A file holding the password (a mounted secret). It overrides any
+    /// other password and is read again every few seconds, so that a
+    /// rotated password reaches new connections without a restart.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     pub max_connections: u32,
     pub min_connections: u32,
     /// How long a request waits for a pooled connection before it gets 503.
@@ -163,9 +178,13 @@ impl Default for Settings {
                 shutdown_grace_secs: 25,
                 keep_alive_secs: 75,
                 client_request_timeout_ms: 5_000,
+                metrics_enabled: true,
+                metrics_port: 9090,
             },
             database: DatabaseSettings {
                 url: None,
+                from_pg_environment: false,
+                password_file: None,
                 max_connections: 16,
                 min_connections: 0,
                 acquire_timeout_ms: 2_000,
@@ -250,6 +269,8 @@ impl Settings {
             .and_then(|c| c.try_deserialize())
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         settings.environment = environment;
+        settings.database.from_pg_environment =
+            settings.database.url.is_none() && var("PGHOST").is_some();
         settings.validate()?;
         Ok(settings)
     }
@@ -257,8 +278,11 @@ impl Settings {
     fn validate(&self) -> anyhow::Result<()> {
         let production = self.environment == Environment::Production;
         match &self.database.url {
-            None if production => {
-                bail!("database.url: DATABASE_URL must be set in production")
+            None if production && !self.database.from_pg_environment => {
+                bail!(
+                    "database.url: set DATABASE_URL, or PGHOST and the other PG* variables, in \
+                     production"
+                )
             }
             Some(url) => {
                 url::Url::parse(url.expose_secret())

@@ -11,10 +11,16 @@ pub use demo::seed_demo_data;
 pub use items::ItemWrite;
 pub use master_data::MasterDataWrite;
 
+mod connection;
+
+pub use connection::{
+    connect_options, explain_connect_error, is_verified, read_password, spawn_password_reloader,
+    ssl_mode_name,
+};
+
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -57,28 +63,30 @@ impl<T> Page<T> {
     }
 }
 
+/// Builds the pool over `url` without connecting; see `pool_with`.
+pub fn pool(settings: &PoolOptions, url: &str) -> anyhow::Result<PgPool> {
+    Ok(pool_with(settings, connect_options(Some(url))?))
+}
+
 /// Builds the pool without connecting: the service starts, and answers 503,
 /// even while the database is away.
-pub fn pool(settings: &PoolOptions, url: &str) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(url)
-        .context("parsing the database URL")?
-        .application_name("preferred-item-service")
-        .options([
-            (
-                "statement_timeout",
-                settings.statement_timeout_ms.to_string(),
-            ),
-            // A statement stuck behind a lock gives up soon, and the
-            // request gets 503, instead of holding its connection.
-            ("lock_timeout", settings.lock_timeout_ms.to_string()),
-            // Plan each prepared statement once. The lookups bind arrays,
-            // for which PostgreSQL would otherwise re-plan on every call,
-            // which costs more than running them; every query is written
-            // so that its generic plan is its best one (no `$1 IS NULL OR`
-            // filters).
-            ("plan_cache_mode", "force_generic_plan".to_owned()),
-        ]);
-    Ok(PgPoolOptions::new()
+pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
+    let options = options.application_name("preferred-item-service").options([
+        (
+            "statement_timeout",
+            settings.statement_timeout_ms.to_string(),
+        ),
+        // A statement stuck behind a lock gives up soon, and the
+        // request gets 503, instead of holding its connection.
+        ("lock_timeout", settings.lock_timeout_ms.to_string()),
+        // Plan each prepared statement once. The lookups bind arrays,
+        // for which PostgreSQL would otherwise re-plan on every call,
+        // which costs more than running them; every query is written
+        // so that its generic plan is its best one (no `$1 IS NULL OR`
+        // filters).
+        ("plan_cache_mode", "force_generic_plan".to_owned()),
+    ]);
+    PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
@@ -86,7 +94,7 @@ pub fn pool(settings: &PoolOptions, url: &str) -> anyhow::Result<PgPool> {
         // every request. A connection that broke while idle fails its
         // next statement, which answers 503, and is then discarded.
         .test_before_acquire(false)
-        .connect_lazy_with(options))
+        .connect_lazy_with(options)
 }
 
 /// Applies the embedded migrations. sqlx holds a PostgreSQL advisory lock
@@ -102,15 +110,20 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Waits until the database answers, for at most `patience`. Used at start
 /// so that a database that comes up a little after the service is no error.
+/// A failure that waiting cannot cure (TLS, authentication, a refused
+/// connection) ends the wait at once, saying what it was.
 pub async fn wait_until_reachable(pool: &PgPool, patience: Duration) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + patience;
     loop {
         match ping(pool).await {
             Ok(()) => return Ok(()),
-            Err(e) if tokio::time::Instant::now() >= deadline => {
-                return Err(e).context("the database did not become reachable")
-            }
             Err(e) => {
+                if let Some(why) = explain_connect_error(&e) {
+                    return Err(anyhow::Error::new(e).context(why));
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(e).context("the database did not become reachable");
+                }
                 tracing::info!(error = %e, "waiting for the database");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

@@ -45,7 +45,7 @@ pub struct AppState {
         (name = "items", description = "Catalog items and their bricks"),
         (name = "masterdata", description = "Status and price per item"),
         (name = "preferreditem", description = "Which item is preferred for a list of bricks"),
-        (name = "ops", description = "Health and metrics"),
+        (name = "ops", description = "Health; metrics are served on their own port"),
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -108,8 +108,20 @@ where
         )
         .service(scope::scope("/preferreditem").configure(preferred_item::configure))
         .service(scope::scope("/health").configure(ops::configure))
-        .configure(ops::configure_metrics)
         .split_for_parts()
+}
+
+/// The app of the metrics listener: `GET /metrics` and nothing else.
+pub fn mount_metrics<T>(app: App<T>) -> App<T>
+where
+    T: actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+{
+    app.configure(ops::configure_metrics)
 }
 
 /// What each part of the API needs from a caller. Everything else reads

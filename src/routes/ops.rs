@@ -1,4 +1,5 @@
-//! Operational endpoints: liveness and readiness.
+//! Operational endpoints: liveness and readiness on the public listener,
+//! metrics on their own.
 
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
@@ -15,16 +16,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(live).service(ready);
 }
 
-/// Mounted at the root.
-pub fn configure_metrics(cfg: &mut ServiceConfig) {
+/// The metrics listener's only route: it is not part of the public API,
+/// and not in its OpenAPI document.
+pub fn configure_metrics(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.service(metrics);
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(
-    tag = "ops",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
-)]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

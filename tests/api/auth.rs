@@ -54,7 +54,6 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/masterdata", false),
     ("POST", "/preferreditem", false),
     ("POST", "/preferreditem/score", false),
-    ("GET", "/metrics", false),
     ("POST", "/items", true),
     ("PUT", "/masterdata/a", true),
     ("DELETE", "/items/zzz", true),

@@ -108,7 +108,16 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
     app.post_json("/preferreditem", &miss).await;
     app.post_json("/preferreditem/score", &hit).await;
 
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = app
+        .metrics_address
+        .as_ref()
+        .expect("metrics are on by default");
+    let response = app
+        .client
+        .get(format!("{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -131,4 +140,29 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
         !text.contains("/items/nope"),
         "raw paths must not become labels"
     );
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_port_and_not_on_the_public_one() {
+    let app = crate::harness::spawn_app().await;
+    app.get("/metrics").await.assert_problem(404, &[]);
+    let metrics = app.metrics_address.as_ref().unwrap();
+    for (path, status) in [("/metrics", 200), ("/items", 404), ("/health/live", 404)] {
+        let response = app
+            .client
+            .get(format!("{metrics}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{path} on the metrics port");
+    }
+    let doc = app.get("/openapi.json").await.body;
+    assert!(doc["paths"].get("/metrics").is_none());
+}
+
+#[tokio::test]
+async fn metrics_can_be_switched_off() {
+    let app = crate::harness::spawn_app_with(|s| s.server.metrics_enabled = false).await;
+    assert!(app.metrics_address.is_none());
+    app.get("/metrics").await.assert_problem(404, &[]);
 }

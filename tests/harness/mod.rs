@@ -43,6 +43,8 @@ fn database_url_on(server: &str, name: &str) -> String {
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener, when enabled.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     /// A pool on the test's own database, to check what was stored.
     pub pool: PgPool,
@@ -55,6 +57,7 @@ pub fn test_settings() -> Settings {
     let mut settings = Settings::default();
     settings.server.host = "127.0.0.1".into();
     settings.server.port = 0;
+    settings.server.metrics_port = 0;
     settings.server.workers = 2;
     settings.demo_data = Some(false);
     // Access control has its own tests (auth.rs); elsewhere it is off.
@@ -105,9 +108,13 @@ pub async fn spawn_app_on(server: &str, adjust: impl FnOnce(&mut Settings)) -> T
     }
     let application = Application::build(&settings, pool.clone()).expect("building the app");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let metrics_address = application
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(application.run());
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))
