@@ -28,13 +28,20 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /nonexistent --shell /usr/sbin/nologin app
 COPY --from=builder /app/target/release/preferred-item-service /usr/local/bin/preferred-item-service
+# CA bundles for sslrootcert: whatever deploy/certs/ holds at build time,
+# such as Amazon RDS's global-bundle.pem (deploy/certs/README.md says how to
+# fetch it). Point PGSSLROOTCERT or sslrootcert at
+# /etc/preferred-item-service/certs/global-bundle.pem.
+COPY deploy/certs/ /etc/preferred-item-service/certs/
 USER 10001:10001
 ENV APP_ENVIRONMENT=production \
     APP__SERVER__HOST=0.0.0.0 \
     APP__SERVER__PORT=8080
-EXPOSE 8080
+EXPOSE 8080 9090
+# Liveness, not readiness: a database blip must not get every container
+# replaced. The load balancer checks readiness (/health/ready) instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["/usr/local/bin/preferred-item-service", "healthcheck"]
+    CMD ["/usr/local/bin/preferred-item-service", "healthcheck", "--live"]
 LABEL org.opencontainers.image.title="preferred-item-service" \
       org.opencontainers.image.description="Answers which catalog item is preferred for a list of bricks" \
       org.opencontainers.image.licenses="MIT"
