@@ -309,6 +309,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
         .env("DATABASE_URL", &url)
         .env("APP__SERVER__PORT", port.to_string())
         .env("APP__SERVER__HOST", "127.0.0.1")
+        .env("APP__SERVER__METRICS_PORT", "0")
         .env("APP__DATABASE__LOCK_TIMEOUT_MS", "20000")
         .env("APP__DATABASE__STATEMENT_TIMEOUT_MS", "20000")
         .env("RUST_LOG", "error")
