@@ -194,11 +194,15 @@ fn metrics_server(
     let listener = TcpListener::bind(&address)
         .with_context(|| format!("binding the metrics port {address}"))?;
     let port = listener.local_addr()?.port();
-    let server = HttpServer::new(move || routes::mount_metrics(App::new().app_data(state.clone())))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes::configure_metrics)
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
     Ok((port, server))
 }
 

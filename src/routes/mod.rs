@@ -111,17 +111,9 @@ where
         .split_for_parts()
 }
 
-/// The app of the metrics listener: `GET /metrics` and nothing else.
-pub fn mount_metrics<T>(app: App<T>) -> App<T>
-where
-    T: actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-{
-    app.configure(ops::configure_metrics)
+/// The routes of the metrics listener: `GET /metrics` and nothing else.
+pub fn configure_metrics(cfg: &mut actix_web::web::ServiceConfig) {
+    ops::configure_metrics(cfg);
 }
 
 /// What each part of the API needs from a caller. Everything else reads
