@@ -13,6 +13,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     outcomes: IntCounterVec,
+    auth: IntCounterVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
     pool_timeouts: IntCounter,
@@ -49,6 +50,14 @@ impl Metrics {
             &["strategy", "outcome"],
         )
         .expect("valid metric");
+        let auth = IntCounterVec::new(
+            Opts::new(
+                "auth_outcomes_total",
+                "Credentials checked, by method (key, token) and outcome (accepted or the reason refused)",
+            ),
+            &["method", "outcome"],
+        )
+        .expect("valid metric");
         let pool_size = IntGauge::new("db_pool_connections", "Open database connections")
             .expect("valid metric");
         let pool_idle = IntGauge::new("db_pool_idle_connections", "Idle database connections")
@@ -65,6 +74,7 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(outcomes.clone()),
+            Box::new(auth.clone()),
             Box::new(pool_size.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_max_gauge.clone()),
@@ -79,6 +89,7 @@ impl Metrics {
             requests,
             latency,
             outcomes,
+            auth,
             pool_size,
             pool_idle,
             pool_timeouts,
@@ -98,6 +109,10 @@ impl Metrics {
         self.outcomes
             .with_label_values(&[strategy, if hit { "hit" } else { "miss" }])
             .inc();
+    }
+
+    pub fn observe_auth(&self, method: &str, outcome: &str) {
+        self.auth.with_label_values(&[method, outcome]).inc();
     }
 
     /// The text exposition, with the pool gauges read now.

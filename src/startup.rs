@@ -18,6 +18,7 @@ use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::{JwtValidator, KeyCache};
 use crate::cli::{self, Cli, Command};
 use crate::config::Settings;
 use crate::http::access::{self, Access, RateLimit};
@@ -91,9 +92,17 @@ impl Application {
             rate_limit.spawn_janitor();
             rate_limit
         });
+        let jwt = settings.jwt_config()?.map(|(config, source, cooldown)| {
+            KeyCache::new(source, cooldown).map(|keys| {
+                let keys = Arc::new(keys);
+                keep_keys_fresh(keys.clone());
+                JwtValidator::new(config, keys)
+            })
+        });
         let access = web::Data::new(Access {
             mode: settings.auth.mode,
             keys: settings.auth.keys.clone(),
+            jwt: jwt.transpose()?,
             policy: routes::access_policy(),
             rate_limit,
         });
@@ -204,6 +213,22 @@ fn metrics_server(
     .listen(listener)?
     .run();
     Ok((port, server))
+}
+
+/// Loads the token signing keys at start, then every ten minutes, so that
+/// a key the issuer stops publishing stops being accepted. A failed load
+/// keeps the keys already held.
+fn keep_keys_fresh(keys: Arc<KeyCache>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match keys.refresh_now().await {
+                Ok(()) => tracing::info!("token signing keys loaded"),
+                Err(e) => tracing::warn!(error = %e, "loading the token signing keys failed"),
+            }
+        }
+    });
 }
 
 async fn stop_on_signal(handle: ServerHandle, draining: Arc<AtomicBool>) {

@@ -13,10 +13,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::auth::{AuthMode, KeyRing};
+use crate::auth::is_loopback_http;
+use crate::auth::{AuthMode, JwksSource, JwtConfig, KeyRing, Scope};
 use crate::db::PoolOptions;
 use crate::domain::StatusWeights;
 use crate::telemetry::LogFormat;
+use std::collections::HashMap;
+use std::time::Duration;
 
 mod proxies;
 pub use proxies::TrustedProxies;
@@ -56,6 +59,36 @@ pub struct AuthSettings {
     /// digests are kept, and `Debug` prints none of them.
     #[serde(default)]
     pub keys: KeyRing,
+    /// Bearer tokens from an OpenID Connect issuer; off without `issuer`.
+    pub jwt: JwtSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSettings {
+    /// The exact `iss` of accepted tokens; JWT is off without it.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Accepted audiences (`aud`, or `client_id` without `aud`),
+    /// comma-separated.
+    #[serde(default)]
+    pub audience: Vec<String>,
+    /// The JWKS URL; default: from `<issuer>/.well-known/openid-configuration`.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// A JWKS file instead of a URL, for air-gapped setups and tests.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    pub read_scope: String,
+    pub write_scope: String,
+    /// `cognito:groups` that grant a scope: `group=read` or `group=write`,
+    /// comma-separated.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Clock skew allowed on `exp` and `nbf`.
+    pub leeway_secs: u64,
+    /// A token naming an unknown key refreshes the keys at most this often.
+    pub refresh_cooldown_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,6 +231,17 @@ impl Default for Settings {
             auth: AuthSettings {
                 mode: AuthMode::Writes,
                 keys: KeyRing::default(),
+                jwt: JwtSettings {
+                    issuer: None,
+                    audience: Vec::new(),
+                    jwks_url: None,
+                    jwks_file: None,
+                    read_scope: "preferred-item/read".into(),
+                    write_scope: "preferred-item/write".into(),
+                    groups: Vec::new(),
+                    leeway_secs: 60,
+                    refresh_cooldown_secs: 30,
+                },
             },
             rate_limit: RateLimitSettings {
                 enabled: true,
@@ -257,6 +301,8 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("auth.keys")
+            .with_list_parse_key("auth.jwt.audience")
+            .with_list_parse_key("auth.jwt.groups")
             .with_list_parse_key("rate_limit.trusted_proxies")
             .with_list_parse_key("cors.allowed_origins")
             .source(Some(vars.iter().cloned().collect()));
@@ -301,10 +347,15 @@ impl Settings {
         if self.database.acquire_timeout_ms == 0 {
             bail!("database.acquire_timeout_ms: must be at least 1");
         }
-        if production && self.auth.mode != AuthMode::Off && self.auth.keys.is_empty() {
+        self.jwt_config()?;
+        if production
+            && self.auth.mode != AuthMode::Off
+            && self.auth.keys.is_empty()
+            && self.auth.jwt.issuer.is_none()
+        {
             bail!(
-                "auth.keys: APP__AUTH__KEYS must hold at least one key in production while \
-                 auth.mode is {:?}",
+                "auth.keys: APP__AUTH__KEYS must hold at least one key (or \
+                 APP__AUTH__JWT__ISSUER be set) in production while auth.mode is {:?}",
                 self.auth.mode
             );
         }
@@ -365,6 +416,65 @@ impl Settings {
             .url
             .as_ref()
             .map(|u| u.expose_secret().to_owned())
+    }
+
+    /// What tokens must satisfy and where their keys come from; `None`
+    /// when no issuer is configured. Errors name the key at fault.
+    pub fn jwt_config(&self) -> anyhow::Result<Option<(JwtConfig, JwksSource, Duration)>> {
+        let j = &self.auth.jwt;
+        let Some(issuer) = j.issuer.clone().filter(|i| !i.is_empty()) else {
+            return Ok(None);
+        };
+        let production = self.is_production();
+        let transport_ok =
+            |url: &str| url.starts_with("https://") || (!production && is_loopback_http(url));
+        let audiences: Vec<String> = j
+            .audience
+            .iter()
+            .filter(|a| !a.is_empty())
+            .cloned()
+            .collect();
+        if audiences.is_empty() {
+            bail!("auth.jwt.audience: APP__AUTH__JWT__AUDIENCE must name at least one audience");
+        }
+        if j.read_scope.is_empty() || j.write_scope.is_empty() {
+            bail!("auth.jwt.read_scope and auth.jwt.write_scope: must not be empty");
+        }
+        let source = match (&j.jwks_file, &j.jwks_url) {
+            (Some(file), _) => JwksSource::File(file.clone()),
+            (None, Some(url)) if transport_ok(url) => JwksSource::Url(url.clone()),
+            (None, Some(_)) => bail!(
+                "auth.jwt.jwks_url: must be https (plain http only on a loopback address outside \
+                 production)"
+            ),
+            (None, None) if transport_ok(&issuer) => JwksSource::Discovery(issuer.clone()),
+            (None, None) => bail!(
+                "auth.jwt.issuer: discovery needs an https issuer (plain http only on a loopback \
+                 address outside production); or set APP__AUTH__JWT__JWKS_URL"
+            ),
+        };
+        let mut groups = HashMap::new();
+        for (i, entry) in j.groups.iter().enumerate().filter(|(_, e)| !e.is_empty()) {
+            let scope = match entry.rsplit_once('=') {
+                Some((group, "read")) if !group.is_empty() => (group, Scope::Read),
+                Some((group, "write")) if !group.is_empty() => (group, Scope::Write),
+                _ => bail!("auth.jwt.groups[{i}]: must be <group>=read or <group>=write"),
+            };
+            groups.insert(scope.0.to_owned(), scope.1);
+        }
+        let config = JwtConfig {
+            issuer,
+            audiences,
+            read_scope: j.read_scope.clone(),
+            write_scope: j.write_scope.clone(),
+            groups,
+            leeway_secs: j.leeway_secs,
+        };
+        Ok(Some((
+            config,
+            source,
+            Duration::from_secs(j.refresh_cooldown_secs),
+        )))
     }
 
     pub fn pool_options(&self) -> PoolOptions {

@@ -91,3 +91,45 @@ fn an_unknown_environment_is_refused() {
     let err = load(&[("APP_ENVIRONMENT", "staging")]).unwrap_err();
     assert!(err.to_string().contains("APP_ENVIRONMENT"), "{err}");
 }
+
+#[test]
+fn jwt_is_off_without_an_issuer_and_needs_an_audience_with_one() {
+    assert!(load(&[]).unwrap().jwt_config().unwrap().is_none());
+    let err = load(&[("APP__AUTH__JWT__ISSUER", "https://idp.example/pool")]).unwrap_err();
+    assert!(err.to_string().contains("auth.jwt.audience"), "{err}");
+    let settings = load(&[
+        ("APP__AUTH__JWT__ISSUER", "https://idp.example/pool"),
+        ("APP__AUTH__JWT__AUDIENCE", "web,mobile"),
+        ("APP__AUTH__JWT__GROUPS", "editors=write,viewers=read"),
+    ])
+    .unwrap();
+    let (config, source, _) = settings.jwt_config().unwrap().unwrap();
+    assert_eq!(config.audiences, ["web", "mobile"]);
+    assert_eq!(config.read_scope, "preferred-item/read");
+    assert_eq!(config.groups.len(), 2);
+    assert!(matches!(source, crate::auth::JwksSource::Discovery(_)));
+}
+
+#[test]
+fn key_urls_must_be_https_except_on_loopback_outside_production() {
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = vec![
+            ("APP__AUTH__JWT__ISSUER", "https://idp.example/pool"),
+            ("APP__AUTH__JWT__AUDIENCE", "web"),
+        ];
+        vars.extend_from_slice(extra);
+        load(&vars)
+    };
+    let err = with(&[("APP__AUTH__JWT__JWKS_URL", "http://idp.example/jwks")]).unwrap_err();
+    assert!(err.to_string().contains("auth.jwt.jwks_url"), "{err}");
+    assert!(with(&[("APP__AUTH__JWT__JWKS_URL", "http://127.0.0.1:9000/jwks")]).is_ok());
+    let err = with(&[
+        ("APP__AUTH__JWT__JWKS_URL", "http://127.0.0.1:9000/jwks"),
+        ("APP_ENVIRONMENT", "production"),
+        ("DATABASE_URL", "postgres://db/catalog"),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("auth.jwt.jwks_url"), "{err}");
+    let err = with(&[("APP__AUTH__JWT__GROUPS", "editors=admin")]).unwrap_err();
+    assert!(err.to_string().contains("auth.jwt.groups[0]"), "{err}");
+}

@@ -33,9 +33,11 @@ pub enum ApiError {
     /// Records of a bulk load that break the rules; nothing was written.
     #[error("{} invalid record(s)", .0.len())]
     InvalidRecords(Vec<RecordError>),
-    #[error("missing or unknown API key")]
-    Unauthorized,
-    #[error("the API key lacks the scope")]
+    /// No usable credential: none, an unknown API key, or a bearer token
+    /// that was refused (with the short reason).
+    #[error("missing or invalid credentials")]
+    Unauthorized { token_refused: Option<&'static str> },
+    #[error("the credential lacks the scope")]
     Forbidden,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -74,7 +76,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => "urn:problem:bad-request",
             ApiError::Validation(_) | ApiError::InvalidRecords(_) => "urn:problem:validation",
-            ApiError::Unauthorized => "urn:problem:unauthorized",
+            ApiError::Unauthorized { .. } => "urn:problem:unauthorized",
             ApiError::Forbidden => "urn:problem:forbidden",
             ApiError::TooManyRequests { .. } => "urn:problem:too-many-requests",
             ApiError::NotFound(_) => "urn:problem:not-found",
@@ -115,11 +117,19 @@ impl ApiError {
                     })
                     .collect(),
             ),
-            ApiError::Unauthorized => (
-                "Send a valid API key as `Authorization: Bearer <key>`".into(),
+            ApiError::Unauthorized {
+                token_refused: None,
+            } => (
+                "Send a valid API key or token as `Authorization: Bearer …`".into(),
                 vec![],
             ),
-            ApiError::Forbidden => ("The API key does not allow this operation".into(), vec![]),
+            ApiError::Unauthorized {
+                token_refused: Some(reason),
+            } => (format!("The bearer token was refused: {reason}"), vec![]),
+            ApiError::Forbidden => (
+                "The credential does not allow this operation".into(),
+                vec![],
+            ),
             ApiError::TooManyRequests { retry_after_secs } => (
                 format!("Too many requests; retry in {retry_after_secs} s"),
                 vec![],
@@ -165,7 +175,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::InvalidRecords(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -196,8 +206,20 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            ApiError::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            ApiError::Unauthorized { token_refused } => {
+                let challenge = match token_refused {
+                    None => "Bearer".to_owned(),
+                    Some(reason) => {
+                        format!(r#"Bearer error="invalid_token", error_description="{reason}""#)
+                    }
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            ApiError::Forbidden => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer error="insufficient_scope""#,
+                ));
             }
             _ => {}
         }

@@ -11,6 +11,7 @@ use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
+use crate::auth::Principal;
 use crate::metrics::Metrics;
 
 tokio::task_local! {
@@ -72,12 +73,18 @@ pub async fn request_context(
     if let Some(metrics) = response.request().app_data::<web::Data<Metrics>>() {
         metrics.observe_request(method.as_str(), &route, status, seconds);
     }
+    let principal = response
+        .request()
+        .extensions()
+        .get::<Principal>()
+        .map(|p| p.id.clone());
     tracing::info!(
         request_id = %id,
         method = %method,
         route = %route,
         status,
         latency_ms,
+        principal = principal.as_deref(),
         "request"
     );
     Ok(response)
@@ -125,6 +132,7 @@ impl RootSpanBuilder for RequestSpan {
             request_id = %id,
             method = %request.method(),
             route = tracing::field::Empty,
+            sub = tracing::field::Empty,
         )
     }
 

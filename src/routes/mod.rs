@@ -52,15 +52,13 @@ pub struct AppState {
 )]
 struct ApiDoc;
 
-/// Declares the API keys for Swagger UI's "Authorize" button. Whether a
-/// key is needed depends on `auth.mode`, so the requirement is optional.
+/// Declares the two credentials for Swagger UI's "Authorize" button: API
+/// keys and OpenID Connect tokens, both as `Authorization: Bearer …`.
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-        };
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
@@ -68,16 +66,63 @@ impl utoipa::Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "`Authorization: Bearer <key>`. Writes need a write key unless \
-                         auth.mode is off; with auth.mode all, reads need a key too.",
+                        "An API key, `Authorization: Bearer <key>`, for machines. Writes need a \
+                         write key unless auth.mode is off; with auth.mode all, reads need a key \
+                         too.",
                     ))
                     .build(),
             ),
         );
-        openapi.security = Some(vec![
-            SecurityRequirement::default(),
-            SecurityRequirement::new("api_key", Vec::<String>::new()),
-        ]);
+        components.add_security_scheme(
+            "oidc_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token of the configured OpenID Connect issuer (e.g. Cognito), \
+                         when auth.jwt.issuer is set. Scopes: the read scope for reads, the \
+                         write scope (which implies read) for writes.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Puts the credentials on every operation but the open ones (health), so
+/// that Swagger UI shows a lock exactly where one may be needed. Whether
+/// one is needed depends on `auth.mode`, so each requirement is optional.
+fn require_credentials(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    let policy = access_policy();
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+        ];
+        for (method, operation) in [
+            actix_web::http::Method::GET,
+            actix_web::http::Method::PUT,
+            actix_web::http::Method::POST,
+            actix_web::http::Method::DELETE,
+        ]
+        .iter()
+        .zip(operations)
+        {
+            let Some(operation) = operation else {
+                continue;
+            };
+            if policy.required(method, path).is_some() {
+                operation.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new("api_key", Vec::<String>::new()),
+                    SecurityRequirement::new("oidc_token", Vec::<String>::new()),
+                ]);
+            }
+        }
     }
 }
 
@@ -92,7 +137,8 @@ where
         InitError = (),
     >,
 {
-    app.into_utoipa_app()
+    let mounted = app
+        .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(
             scope::scope("/items")
@@ -108,7 +154,10 @@ where
         )
         .service(scope::scope("/preferreditem").configure(preferred_item::configure))
         .service(scope::scope("/health").configure(ops::configure))
-        .split_for_parts()
+        .split_for_parts();
+    let (app, mut openapi) = mounted;
+    require_credentials(&mut openapi);
+    (app, openapi)
 }
 
 /// The routes of the metrics listener: `GET /metrics` and nothing else.

@@ -20,3 +20,4 @@ mod oracle;
 mod preferred_item;
 mod properties;
 mod query_plans;
+mod tokens;

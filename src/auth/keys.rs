@@ -1,5 +1,5 @@
-//! API keys and what they allow, with no HTTP in sight: the key ring that
-//! settings hold and the access middleware consults.
+//! API keys: the key ring that settings hold and the access middleware
+//! consults.
 //!
 //! Keys are configured as `read:<key>`, `write:<key>`, `read:sha256:<hex>`
 //! or `write:sha256:<hex>`. Only SHA-256 digests are kept (and printed
@@ -12,19 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMode {
-    Off,
-    Writes,
-    All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    Read,
-    Write,
-}
+use super::Scope;
 
 /// The configured keys, as digests.
 #[derive(Clone, Default)]

@@ -1,0 +1,246 @@
+//! Bearer tokens (JWTs) from an OpenID Connect issuer, such as Cognito.
+//!
+//! A token is accepted only when every check passes: at most
+//! `MAX_TOKEN_BYTES`; an asymmetric algorithm (RS256, PS256, ES256; never
+//! `none` or HMAC); a signature by a key of the issuer's JWKS named by
+//! `kid`; `exp` present and not past, `nbf` not ahead (both with the
+//! leeway); `iss` exactly the issuer; the audience in `aud`, or in
+//! `client_id` when there is no `aud` (Cognito access tokens). Scopes come
+//! from `scope` (space-separated) or `scp` (a list), and optionally from
+//! `cognito:groups` through a configured mapping. Nothing a token says is
+//! used, or logged, before all of that holds.
+
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::jwks::KeyCache;
+use super::{Principal, Scope};
+
+/// Tokens above this size are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+const ALLOWED: [Algorithm; 3] = [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256];
+
+/// What a token must satisfy.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    pub read_scope: String,
+    pub write_scope: String,
+    /// `cognito:groups` entries that grant a scope.
+    pub groups: HashMap<String, Scope>,
+    pub leeway_secs: u64,
+}
+
+/// Why a token was refused: a short reason for `WWW-Authenticate` and a
+/// label for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    TooLarge,
+    Malformed,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    Expired,
+    NotYetValid,
+    Issuer,
+    Audience,
+    MissingClaim,
+}
+
+impl Rejection {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Rejection::TooLarge => "token too large",
+            Rejection::Malformed => "malformed token",
+            Rejection::Algorithm => "algorithm not allowed",
+            Rejection::UnknownKey => "unknown signing key",
+            Rejection::Signature => "bad signature",
+            Rejection::Expired => "token expired",
+            Rejection::NotYetValid => "token not yet valid",
+            Rejection::Issuer => "wrong issuer",
+            Rejection::Audience => "wrong audience",
+            Rejection::MissingClaim => "missing claim",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rejection::TooLarge => "too_large",
+            Rejection::Malformed => "malformed",
+            Rejection::Algorithm => "algorithm",
+            Rejection::UnknownKey => "unknown_key",
+            Rejection::Signature => "signature",
+            Rejection::Expired => "expired",
+            Rejection::NotYetValid => "not_yet_valid",
+            Rejection::Issuer => "issuer",
+            Rejection::Audience => "audience",
+            Rejection::MissingClaim => "missing_claim",
+        }
+    }
+}
+
+/// Whether a bearer credential is shaped like a JWT (three base64url
+/// parts, a JSON header) rather than an API key.
+pub fn looks_like_jwt(credential: &str) -> bool {
+    credential.starts_with("eyJ") && credential.bytes().filter(|&b| b == b'.').count() == 2
+}
+
+/// `http://` on a loopback address: allowed for JWKS and discovery outside
+/// production, for tests and local issuers.
+pub fn is_loopback_http(raw: &str) -> bool {
+    let Ok(url) = url::Url::parse(raw) else {
+        return false;
+    };
+    url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
+/// The `alg` of a token's header, read without trusting anything else.
+fn raw_algorithm(token: &str) -> Option<String> {
+    use base64::Engine;
+    let header = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("alg")?.as_str().map(str::to_owned)
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: Option<String>,
+    aud: Option<OneOrMany>,
+    client_id: Option<String>,
+    scope: Option<String>,
+    scp: Option<Vec<String>>,
+    #[serde(rename = "cognito:groups")]
+    groups: Option<Vec<String>>,
+}
+
+pub struct JwtValidator {
+    config: JwtConfig,
+    keys: Arc<KeyCache>,
+}
+
+impl JwtValidator {
+    pub fn new(config: JwtConfig, keys: Arc<KeyCache>) -> JwtValidator {
+        JwtValidator { config, keys }
+    }
+
+    pub fn keys(&self) -> &Arc<KeyCache> {
+        &self.keys
+    }
+
+    /// The caller a token proves, or why it proves nothing.
+    pub async fn validate(&self, token: &str) -> Result<Principal, Rejection> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Rejection::TooLarge);
+        }
+        // The algorithm is read first, from the raw header, so that `none`
+        // and HMAC are refused as such before anything else is parsed.
+        let alg = raw_algorithm(token).ok_or(Rejection::Malformed)?;
+        if !ALLOWED.iter().any(|a| format!("{a:?}") == alg) {
+            return Err(Rejection::Algorithm);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        let kid = header.kid.as_deref().ok_or(Rejection::UnknownKey)?;
+        let key = self.keys.key(kid).await.ok_or(Rejection::UnknownKey)?;
+        if key.algorithm.is_some_and(|pinned| pinned != header.alg) {
+            return Err(Rejection::Algorithm);
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.config.issuer]);
+        validation.required_spec_claims = HashSet::from(["exp".to_owned(), "iss".to_owned()]);
+        validation.leeway = self.config.leeway_secs;
+        validation.validate_nbf = true;
+        validation.validate_aud = false;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => Rejection::Expired,
+                ErrorKind::ImmatureSignature => Rejection::NotYetValid,
+                ErrorKind::InvalidIssuer => Rejection::Issuer,
+                ErrorKind::MissingRequiredClaim(_) => Rejection::MissingClaim,
+                ErrorKind::InvalidAlgorithm => Rejection::Algorithm,
+                ErrorKind::InvalidSignature => Rejection::Signature,
+                _ => Rejection::Malformed,
+            }
+        })?;
+        let claims = data.claims;
+        let audience_ok = match &claims.aud {
+            Some(OneOrMany::One(aud)) => self.config.audiences.contains(aud),
+            Some(OneOrMany::Many(auds)) => auds.iter().any(|a| self.config.audiences.contains(a)),
+            None => claims
+                .client_id
+                .as_ref()
+                .is_some_and(|c| self.config.audiences.contains(c)),
+        };
+        if !audience_ok {
+            return Err(Rejection::Audience);
+        }
+        let sub = claims.sub.clone().ok_or(Rejection::MissingClaim)?;
+        Ok(Principal {
+            id: sub,
+            scope: self.scope_of(&claims),
+        })
+    }
+
+    fn scope_of(&self, claims: &Claims) -> Option<Scope> {
+        let named: Vec<&str> = match (&claims.scope, &claims.scp) {
+            (Some(scope), _) => scope.split_whitespace().collect(),
+            (None, Some(scp)) => scp.iter().map(String::as_str).collect(),
+            (None, None) => Vec::new(),
+        };
+        let from_scopes = named.iter().filter_map(|s| {
+            if *s == self.config.write_scope {
+                Some(Scope::Write)
+            } else if *s == self.config.read_scope {
+                Some(Scope::Read)
+            } else {
+                None
+            }
+        });
+        let from_groups = claims
+            .groups
+            .iter()
+            .flatten()
+            .filter_map(|g| self.config.groups.get(g).copied());
+        from_scopes.chain(from_groups).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_may_use_plain_http() {
+        assert!(is_loopback_http("http://127.0.0.1:9000/jwks.json"));
+        assert!(is_loopback_http("http://localhost/jwks"));
+        assert!(is_loopback_http("http://[::1]:8080/"));
+        assert!(!is_loopback_http("http://idp.example.com/jwks"));
+        assert!(!is_loopback_http("https://127.0.0.1/jwks"));
+    }
+
+    #[test]
+    fn jwts_are_told_from_api_keys_by_shape() {
+        assert!(looks_like_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"));
+        assert!(!looks_like_jwt("writer-key-0123456789"));
+        assert!(!looks_like_jwt("eyJ.only-one-dot"));
+    }
+}
