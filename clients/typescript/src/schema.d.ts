@@ -1,0 +1,1681 @@
+// Generated from the service's OpenAPI document by openapi-typescript
+// (`npm run generate`). Do not edit: change the service, then regenerate.
+
+export interface paths {
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process serves HTTP. Never touches the database. */
+        get: operations["live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database answers and the service is not draining. */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items in identifier order.
+         * @description Keyset pagination: when more items follow, the `Link` header holds the
+         *     URL of the next page (`rel="next"`).
+         */
+        get: operations["list_items"];
+        put?: never;
+        /** Create an item. */
+        post: operations["create_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or replace up to 10,000 items, all or nothing.
+         * @description The body is a JSON array of items, or NDJSON (one item per line) with
+         *     `Content-Type: application/x-ndjson`. When any record is invalid,
+         *     nothing is written and the 422 lists each bad record's `index`.
+         */
+        post: operations["bulk_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items/item/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one item (the first version's path).
+         * @deprecated
+         * @description Deprecated: use `GET /items/{id}`.
+         */
+        get: operations["get_item_legacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one item. */
+        get: operations["get_item"];
+        /** Create an item, or replace its bricks. */
+        put: operations["put_item"];
+        post?: never;
+        /** Delete an item and its master data. */
+        delete: operations["delete_item"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/masterdata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List master data in identifier order. */
+        get: operations["list_master_data"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/masterdata/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or replace the master data of up to 10,000 existing items, all or
+         *     nothing.
+         * @description Records are `{"identifier", "status", "price"}`, as a JSON array or
+         *     NDJSON. A record for an item that does not exist is invalid.
+         */
+        post: operations["bulk_master_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/masterdata/item/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the master data of one item (the first version's path).
+         * @deprecated
+         * @description Deprecated: use `GET /masterdata/{id}`.
+         */
+        get: operations["get_master_data_legacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/masterdata/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the master data of one item. */
+        get: operations["get_master_data"];
+        /** Create or replace the master data of an existing item. */
+        put: operations["put_master_data"];
+        post?: never;
+        /** Delete the master data of one item. The item stays. */
+        delete: operations["delete_master_data"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preferreditem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The preferred item by rank.
+         * @description Candidates are the matching items with master data (`Discontinued` ones
+         *     only with `include_discontinued`). The best status wins (Normal >
+         *     Novelty > Outgoing > Discontinued), then the lower price, then the
+         *     lower identifier.
+         */
+        post: operations["preferred_by_rank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preferreditem/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Many queries at once, answered in order.
+         * @description Each result is a success body or `{"error": problem}` (404 for no
+         *     candidate, 422 for an invalid query). The whole batch costs at most
+         *     three database round trips.
+         */
+        post: operations["preferred_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preferreditem/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The preferred item by score.
+         * @description `score = weight(status) / price`, with configurable weights (default
+         *     Normal 3, Novelty 2, Outgoing 1, Discontinued 0). The highest score
+         *     wins; ties are broken by rank. Computed on exact decimals.
+         */
+        post: operations["preferred_by_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        AlternativeJson: {
+            item: components["schemas"]["ItemJson"];
+            item_info: components["schemas"]["MasterDataJson"];
+        };
+        /**
+         * @description Many questions, answered in order with one strategy.
+         * @example {
+         *       "queries": [
+         *         {
+         *           "bricks": [
+         *             {
+         *               "color_codes": [
+         *                 1,
+         *                 2
+         *               ],
+         *               "design_id": 1
+         *             },
+         *             {
+         *               "color_codes": [
+         *                 3,
+         *                 4
+         *               ],
+         *               "design_id": 2
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "alternatives": 2,
+         *           "bricks": [
+         *             {
+         *               "color_codes": [
+         *                 1,
+         *                 2
+         *               ],
+         *               "design_id": 2
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "strategy": "rank"
+         *     }
+         */
+        BatchRequest: {
+            /** @description `rank` (default) or `score`, for every query of the batch. */
+            strategy?: components["schemas"]["StrategyKind"];
+            /** @description 1 to 1000 queries, answered in order. Each is checked on its own: a
+             *     query that breaks a rule gets its 422 in its place in the results. */
+            queries: components["schemas"]["PreferredItemRequest"][];
+        };
+        BatchResponse: {
+            strategy: components["schemas"]["StrategyKind"];
+            results: components["schemas"]["BatchResult"][];
+        };
+        /** @description One answer of a batch: a success body, or `{"error": problem}`. */
+        BatchResult: components["schemas"]["PreferredItemResponse"] | {
+            error: components["schemas"]["Problem"];
+        };
+        /** @example {
+         *       "color_codes": [
+         *         1,
+         *         2
+         *       ],
+         *       "design_id": 1
+         *     } */
+        BrickJson: {
+            /**
+             * Format: int64
+             * @description 0..=2147483647.
+             */
+            design_id: number;
+            /** @description 1 to 16 colour codes, each 0..=2147483647. Order matters. */
+            color_codes: number[];
+        };
+        /**
+         * @description What a bulk load wrote.
+         * @example {
+         *       "created": 1,
+         *       "received": 2,
+         *       "updated": 1
+         *     }
+         */
+        BulkResult: {
+            /** Format: int64 */
+            received: number;
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            updated: number;
+        };
+        /** @example {
+         *       "status": "ok"
+         *     } */
+        Health: {
+            status: string;
+        };
+        /**
+         * @description The body of `PUT /items/{id}`: the bricks, and optionally the
+         *     identifier again.
+         * @example {
+         *       "bricks": [
+         *         {
+         *           "color_codes": [
+         *             1,
+         *             2
+         *           ],
+         *           "design_id": 1
+         *         }
+         *       ]
+         *     }
+         */
+        ItemBricksJson: {
+            /** @description Optional; when present it must equal the identifier in the path. */
+            identifier?: string | null;
+            bricks: components["schemas"]["BrickJson"][];
+        };
+        /**
+         * @description An item as clients send and receive it, and as the load formats carry
+         *     it.
+         * @example {
+         *       "bricks": [
+         *         {
+         *           "color_codes": [
+         *             1,
+         *             2
+         *           ],
+         *           "design_id": 1
+         *         },
+         *         {
+         *           "color_codes": [
+         *             3,
+         *             4
+         *           ],
+         *           "design_id": 2
+         *         }
+         *       ],
+         *       "identifier": "item1"
+         *     }
+         */
+        ItemJson: {
+            /** @description 1 to 64 characters of `[A-Za-z0-9._:-]`. */
+            identifier: string;
+            /** @description 1 to 1000 bricks, kept in the order given; matched as a multiset. */
+            bricks: components["schemas"]["BrickJson"][];
+        };
+        /**
+         * @description The body of `PUT /masterdata/{id}`: status and price, and optionally
+         *     the identifier again.
+         * @example {
+         *       "price": 10,
+         *       "status": "Normal"
+         *     }
+         */
+        MasterDataBody: {
+            /** @description Optional; when present it must equal the identifier in the path. */
+            identifier?: string | null;
+            status: components["schemas"]["Status"];
+            /** Format: double */
+            price: number;
+        };
+        /**
+         * @description A master data record as clients receive it, and as the bulk route and
+         *     the load formats carry it.
+         * @example {
+         *       "identifier": "item1",
+         *       "price": 10,
+         *       "status": "Normal"
+         *     }
+         */
+        MasterDataJson: {
+            identifier: string;
+            status: components["schemas"]["Status"];
+            /**
+             * Format: double
+             * @description Exact decimal, greater than 0, at most 1e9, at most 4 decimals.
+             */
+            price: number;
+        };
+        /** @enum {string} */
+        MatchMode: "exact" | "contains";
+        /**
+         * @description Which item is preferred for these bricks?
+         * @example {
+         *       "bricks": [
+         *         {
+         *           "color_codes": [
+         *             1,
+         *             2
+         *           ],
+         *           "design_id": 1
+         *         },
+         *         {
+         *           "color_codes": [
+         *             3,
+         *             4
+         *           ],
+         *           "design_id": 2
+         *         }
+         *       ]
+         *     }
+         */
+        PreferredItemRequest: {
+            /** @description 1 to 1000 bricks, compared as a multiset. */
+            bricks: components["schemas"]["BrickJson"][];
+            /** @description `exact` (default): the item has exactly these bricks. `contains`:
+             *     the item has at least these bricks, counting repeats. */
+            match?: components["schemas"]["MatchMode"];
+            /** @description Let `Discontinued` items be candidates (default false). */
+            include_discontinued?: boolean;
+            /**
+             * Format: int64
+             * @description Also return the next N candidates, 0..=20 (default 0).
+             */
+            alternatives?: number;
+        };
+        /**
+         * @description The preferred item, its master data, how many candidates there were,
+         *     and the requested alternatives in the strategy's order.
+         * @example {
+         *       "alternatives": [],
+         *       "candidates": 1,
+         *       "item_info": {
+         *         "identifier": "item1",
+         *         "price": 10,
+         *         "status": "Normal"
+         *       },
+         *       "preferred_item": {
+         *         "bricks": [
+         *           {
+         *             "color_codes": [
+         *               1,
+         *               2
+         *             ],
+         *             "design_id": 1
+         *           },
+         *           {
+         *             "color_codes": [
+         *               3,
+         *               4
+         *             ],
+         *             "design_id": 2
+         *           }
+         *         ],
+         *         "identifier": "item1"
+         *       }
+         *     }
+         */
+        PreferredItemResponse: {
+            preferred_item: components["schemas"]["ItemJson"];
+            item_info: components["schemas"]["MasterDataJson"];
+            /** Format: int64 */
+            candidates: number;
+            alternatives: components["schemas"]["AlternativeJson"][];
+        };
+        /**
+         * @description An RFC 9457 problem document.
+         * @example {
+         *       "detail": "The request breaks 1 rule",
+         *       "errors": [
+         *         {
+         *           "field": "bricks[0].design_id",
+         *           "message": "must be between 0 and 2147483647"
+         *         }
+         *       ],
+         *       "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
+         *       "status": 422,
+         *       "title": "Unprocessable Content",
+         *       "type": "urn:problem:validation"
+         *     }
+         */
+        Problem: {
+            /** @description A stable identifier of the kind of problem. */
+            type: string;
+            title: string;
+            /** Format: int32 */
+            status: number;
+            detail: string;
+            request_id?: string | null;
+            /** @description The fields at fault; empty when the problem is not about a field. */
+            errors: components["schemas"]["ProblemField"][];
+        };
+        ProblemField: {
+            /** @description Path of the field in the request, e.g. `bricks[0].color_codes[1]`.
+             *     For bulk loads, the path within the record at `index`. */
+            field: string;
+            message: string;
+            /**
+             * Format: int64
+             * @description For bulk loads: the 0-based index of the record at fault.
+             */
+            index?: number | null;
+        };
+        /**
+         * @description Lifecycle status, spelled exactly. The declaration order is the rank
+         *     order: `Normal` is preferred over `Novelty`, and so on.
+         * @enum {string}
+         */
+        Status: "Normal" | "Novelty" | "Outgoing" | "Discontinued";
+        /**
+         * @description The name of a strategy, as requests spell it.
+         * @enum {string}
+         */
+        StrategyKind: "rank" | "score";
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for traffic */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Database unreachable or the service is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_items: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description Return items after this identifier (from the `Link` header). */
+                after?: string;
+                /** @description Only items that have a brick of this design. */
+                design_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items */
+            200: {
+                headers: {
+                    /** @description `<…>; rel="next"` when more items follow */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"][];
+                };
+            };
+            /** @description Malformed query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out-of-range parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemJson"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description URL of the new item */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identifier exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulk_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemJson"][];
+                /** @example {"identifier":"a","bricks":[{"design_id":1,"color_codes":[1]}]}
+                 *      */
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description All records written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_item_legacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"];
+                };
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"];
+                };
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemBricksJson"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description URL of the new item */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemJson"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its master data */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_master_data: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description Return records after this identifier (from the `Link` header). */
+                after?: string;
+                /** @description Only records with this status. Read as text, so that an unknown
+                 *     status is a 422 on `status` like any other broken rule. */
+                status?: components["schemas"]["Status"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    /** @description `<…>; rel="next"` when more records follow */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"][];
+                };
+            };
+            /** @description Malformed query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out-of-range parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulk_master_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MasterDataJson"][];
+                /** @example {"identifier":"item1","status":"Normal","price":10.0}
+                 *      */
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description All records written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_master_data_legacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_master_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_master_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MasterDataBody"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description URL of the record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_master_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preferred_by_rank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferredItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The preferred item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferredItemResponse"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No candidate: `No preferred item found for the provided bricks` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preferred_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per query, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preferred_by_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferredItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The preferred item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferredItemResponse"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No candidate: `No preferred item found for the provided bricks` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
