@@ -54,10 +54,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn from_vec(errors: Vec<FieldError>) -> FieldErrors {
-        FieldErrors(errors)
-    }
-
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0
     }

@@ -142,6 +142,7 @@ async fn preferred_batch(
 ) -> ApiResult<HttpResponse> {
     let kind = body.0.strategy;
     let parsed = body.0.parse()?;
+    drop(body);
     let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
     let mut decisions = decide_all(&state, kind.with_weights(state.weights), &valid)
         .await?

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::catalog::{parse_bricks, BrickJson, ItemJson, MasterDataJson};
-use super::json::{self, Checked, JsonError};
+use super::json::{Checked, JsonError};
 use super::problem::Problem;
 use crate::domain::{
     Candidate, Decision, FieldError, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind,
@@ -71,17 +71,17 @@ pub struct BatchRequest {
     /// `rank` (default) or `score`, for every query of the batch.
     #[serde(default)]
     pub strategy: StrategyKind,
-    /// 1 to 1000 queries, answered in order. Each is checked on its own: a
-    /// query that breaks a rule gets its 422 in its place in the results.
-    #[schema(value_type = Vec<PreferredItemRequest>, min_items = 1, max_items = 1000)]
-    pub queries: Vec<serde_json::Value>,
+    /// 1 to 1000 queries, answered in order. A query that breaks a rule
+    /// gets its 422 in its place in the results.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub queries: Vec<PreferredItemRequest>,
 }
 
 impl BatchRequest {
     /// Each query parsed, or the rules it broke with their paths under
-    /// `queries[i]`. A query with a value of the wrong type makes the whole
-    /// batch malformed, like any other wrong type.
-    pub fn parse(self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
+    /// `queries[i]`. (The shape of every query, its fields and their types,
+    /// was checked for the whole batch when the body was read.)
+    pub fn parse(&self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
         if self.queries.is_empty() || self.queries.len() > MAX_BATCH {
             return Err(JsonError::Invalid(
                 FieldError::new(
@@ -91,21 +91,16 @@ impl BatchRequest {
                 .into(),
             ));
         }
-        self.queries
-            .into_iter()
+        Ok(self
+            .queries
+            .iter()
             .enumerate()
-            .map(|(i, value)| {
-                let at = format!("queries[{i}]");
-                match json::from_value::<PreferredItemRequest>(value) {
-                    Ok(request) => Ok(request.parse().map_err(|e| e.nested(&at))),
-                    Err(JsonError::Invalid(errors)) => Ok(Err(errors.nested(&at))),
-                    Err(JsonError::Malformed { detail, errors }) => Err(JsonError::Malformed {
-                        detail: format!("{at}: {detail}"),
-                        errors: FieldErrors::from_vec(errors).nested(&at).into_vec(),
-                    }),
-                }
+            .map(|(i, request)| {
+                request
+                    .parse()
+                    .map_err(|e| e.nested(&format!("queries[{i}]")))
             })
-            .collect()
+            .collect())
     }
 }
 

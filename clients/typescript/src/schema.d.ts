@@ -315,8 +315,8 @@ export interface components {
         BatchRequest: {
             /** @description `rank` (default) or `score`, for every query of the batch. */
             strategy?: components["schemas"]["StrategyKind"];
-            /** @description 1 to 1000 queries, answered in order. Each is checked on its own: a
-             *     query that breaks a rule gets its 422 in its place in the results. */
+            /** @description 1 to 1000 queries, answered in order. A query that breaks a rule
+             *     gets its 422 in its place in the results. */
             queries: components["schemas"]["PreferredItemRequest"][];
         };
         BatchResponse: {
