@@ -108,11 +108,12 @@ impl Application {
         });
         let metrics = web::Data::from(metrics);
         let origins = settings.cors.allowed_origins.clone();
-        let limits = BodyLimits {
-            json: settings.server.json_limit_bytes,
-            large: settings.server.large_body_limit_bytes,
-            read_timeout: Duration::from_millis(settings.server.body_read_timeout_ms),
-        };
+        let limits = BodyLimits::new(
+            settings.server.json_limit_bytes,
+            settings.server.large_body_limit_bytes,
+            Duration::from_millis(settings.server.body_read_timeout_ms),
+            settings.server.large_bodies_in_flight_bytes,
+        );
         let openapi = routes::openapi();
         let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
 
@@ -122,7 +123,7 @@ impl Application {
                 .app_data(access.clone())
                 .app_data(metrics.clone())
                 .app_data(known_routes.clone())
-                .app_data(limits)
+                .app_data(limits.clone())
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error));
             let (app, _) = routes::mount(app);

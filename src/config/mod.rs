@@ -123,6 +123,10 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     /// Largest body accepted by the batch and bulk routes, in bytes.
     pub large_body_limit_bytes: usize,
+    /// Bytes of batch and bulk bodies the process holds at once; a request
+    /// that would go over gets a fast 503. What is parsed from a body takes
+    /// a few times its size, so this bounds their memory.
+    pub large_bodies_in_flight_bytes: usize,
     /// Time a client has to send its whole body once the head is in.
     pub body_read_timeout_ms: u64,
     /// How long in-flight requests may run after SIGTERM.
@@ -207,6 +211,7 @@ impl Default for Settings {
                 workers: 0,
                 json_limit_bytes: 256 * 1024,
                 large_body_limit_bytes: 16 * 1024 * 1024,
+                large_bodies_in_flight_bytes: 32 * 1024 * 1024,
                 body_read_timeout_ms: 10_000,
                 shutdown_grace_secs: 25,
                 keep_alive_secs: 75,
@@ -337,6 +342,12 @@ impl Settings {
                     .context("database.url: DATABASE_URL must be a postgres:// URL")?;
             }
             None => {}
+        }
+        if self.server.large_bodies_in_flight_bytes < self.server.large_body_limit_bytes {
+            bail!(
+                "server.large_bodies_in_flight_bytes: must be at least server.large_body_limit_bytes, \
+                 or the largest body could never be accepted"
+            );
         }
         if self.database.max_connections == 0 {
             bail!("database.max_connections: must be at least 1");

@@ -53,6 +53,9 @@ pub enum ApiError {
     BodyTimeout { ms: u128 },
     #[error("unsupported media type {0:?}")]
     UnsupportedMediaType(String),
+    /// Too many large bodies are in flight across the process.
+    #[error("too many large bodies in flight")]
+    Busy,
     /// The database is unreachable, overloaded or too slow.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "urn:problem:unsupported-media-type",
             ApiError::BodyTimeout { .. } => "urn:problem:request-timeout",
             ApiError::Unavailable(_) => "urn:problem:unavailable",
+            ApiError::Busy => "urn:problem:busy",
             ApiError::Unexpected(_) => "urn:problem:internal",
         }
     }
@@ -155,6 +159,10 @@ impl ApiError {
                 "The catalog database is unavailable; retry shortly".into(),
                 vec![],
             ),
+            ApiError::Busy => (
+                "The service is busy with other large requests; retry shortly".into(),
+                vec![],
+            ),
             ApiError::Unexpected(_) => ("An unexpected error occurred".into(), vec![]),
         };
         Problem {
@@ -184,7 +192,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -200,7 +208,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
         match self {
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::Busy => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
             }
             ApiError::TooManyRequests { retry_after_secs } => {

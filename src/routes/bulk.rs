@@ -12,7 +12,7 @@ use super::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
 use crate::domain::{FieldError, FieldErrors};
 use crate::http::docs::BodyProblems;
-use crate::http::{read_body, ApiError, ApiResult, BodyLimits};
+use crate::http::{read_body, ApiError, ApiResult, BodyLimits, BodyPermit, ReadBody};
 use crate::wire::json::{self, JsonError};
 use crate::wire::records::{self, Record};
 use crate::wire::{ItemJson, MasterDataJson};
@@ -29,8 +29,9 @@ pub fn configure_master_data(cfg: &mut ServiceConfig) {
 }
 
 /// The records of a bulk body, each a JSON value or the reason it is not
-/// one, with its 0-based index.
-pub struct BulkBody(Vec<Record<serde_json::Value>>);
+/// one, with its 0-based index; and the body's share of the budget of large
+/// bodies in flight, held until the request is answered.
+pub struct BulkBody(Vec<Record<serde_json::Value>>, BodyPermit);
 
 impl FromRequest for BulkBody {
     type Error = ApiError;
@@ -43,16 +44,21 @@ impl FromRequest for BulkBody {
             payload,
             limits.large,
             limits.read_timeout,
+            Some(limits.large_in_flight.clone()),
             &["application/json", "application/x-ndjson"],
         );
         Box::pin(async move {
-            let (kind, body) = body.await?;
+            let ReadBody {
+                kind,
+                bytes: body,
+                permit,
+            } = body.await?;
             // Megabytes of JSON are parsed off the worker thread, which also
             // answers /health/live.
             let records = tokio::task::spawn_blocking(move || split_records(kind, &body))
                 .await
                 .map_err(|e| ApiError::Unexpected(e.into()))??;
-            Ok(BulkBody(records))
+            Ok(BulkBody(records, permit))
         })
     }
 }
@@ -86,21 +92,22 @@ impl BulkBody {
     fn records<T>(
         self,
         parse: impl Fn(serde_json::Value) -> Result<T, FieldErrors>,
-    ) -> ApiResult<Vec<Record<T>>> {
+    ) -> ApiResult<(Vec<Record<T>>, BodyPermit)> {
         if self.0.is_empty() || self.0.len() > MAX_RECORDS {
             return Err(ApiError::validation(FieldError::new(
                 "records",
                 format!("a bulk load holds between 1 and {MAX_RECORDS} records"),
             )));
         }
-        Ok(self
+        let records = self
             .0
             .into_iter()
             .map(|r| Record {
                 position: r.position,
                 value: r.value.and_then(&parse),
             })
-            .collect())
+            .collect();
+        Ok((records, self.1))
     }
 }
 
@@ -138,7 +145,7 @@ impl From<LoadCounts> for BulkResult {
 )]
 #[post("/bulk")]
 async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let records = body.records(records::item_from_json)?;
+    let (records, _permit) = body.records(records::item_from_json)?;
     let mut tx = state.pool.begin().await?;
     let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
     tx.commit().await?;
@@ -160,7 +167,7 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
 )]
 #[post("/bulk")]
 async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let records = body.records(records::master_data_from_json)?;
+    let (records, _permit) = body.records(records::master_data_from_json)?;
     let mut tx = state.pool.begin().await?;
     let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
     tx.commit().await?;

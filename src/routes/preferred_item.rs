@@ -140,9 +140,15 @@ async fn preferred_batch(
     state: web::Data<AppState>,
     body: JsonBody<BatchRequest>,
 ) -> ApiResult<HttpResponse> {
-    let kind = body.0.strategy;
-    let parsed = body.0.parse()?;
-    drop(body);
+    // The request goes as soon as it is parsed; its share of the
+    // large-body budget stays until the answer is built, as what was parsed
+    // from it is what the budget bounds. Parsing 1,000 queries is worked
+    // off the HTTP worker, which keeps answering /health/live.
+    let (request, _permit) = body.into_parts();
+    let kind = request.strategy;
+    let parsed = tokio::task::spawn_blocking(move || request.parse())
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))??;
     let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
     let mut decisions = decide_all(&state, kind.with_weights(state.weights), &valid)
         .await?

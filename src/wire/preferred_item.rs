@@ -81,7 +81,7 @@ impl BatchRequest {
     /// Each query parsed, or the rules it broke with their paths under
     /// `queries[i]`. (The shape of every query, its fields and their types,
     /// was checked for the whole batch when the body was read.)
-    pub fn parse(&self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
+    pub fn parse(self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
         if self.queries.is_empty() || self.queries.len() > MAX_BATCH {
             return Err(JsonError::Invalid(
                 FieldError::new(
@@ -93,7 +93,7 @@ impl BatchRequest {
         }
         Ok(self
             .queries
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, request)| {
                 request

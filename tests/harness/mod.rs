@@ -15,7 +15,7 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::sync::OnceLock;
 
 /// The server URL test databases are created on, made once per process.
-fn server_url() -> &'static str {
+pub fn server_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         if std::env::var("TEST_LOG").is_ok() {

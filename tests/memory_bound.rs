@@ -1,0 +1,199 @@
+//! Memory stays bounded under hostile load: sixteen clients each send the
+//! largest batch the limits allow (1,000 `contains` queries of 350 bricks,
+//! about 15 MB) at once, to the real binary. Each gets its answer or a fast
+//! 503 with Retry-After; `/health/live` keeps answering throughout; the
+//! process's peak resident memory rises by at most 256 MB, and most of it
+//! goes back after the burst.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+fn worst_case_batch() -> String {
+    let query = {
+        let bricks: Vec<String> = (0..350)
+            .map(|i| {
+                format!(
+                    r#"{{"design_id":{},"color_codes":[{},{}]}}"#,
+                    1_000_000 + i,
+                    i % 200,
+                    7
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"bricks":[{}],"match":"contains","alternatives":20}}"#,
+            bricks.join(",")
+        )
+    };
+    let queries = vec![query; 1000].join(",");
+    format!(r#"{{"strategy":"rank","queries":[{queries}]}}"#)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb() {
+    let url = harness::create_database_on(harness::server_url()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .env("APP__SERVER__HOST", "127.0.0.1")
+        .env("APP__SERVER__PORT", port.to_string())
+        .env("APP__SERVER__METRICS_PORT", "0")
+        .env("APP__SERVER__WORKERS", "2")
+        .env("APP__DEMO_DATA", "true")
+        .env("APP__AUTH__MODE", "off")
+        .env("APP__RATE_LIMIT__ENABLED", "false")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client
+        .get(format!("{base}/health/ready"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < deadline, "the service did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id();
+    let body = worst_case_batch();
+    assert!(
+        body.len() > 14_000_000 && body.len() < 16 * 1024 * 1024,
+        "{}",
+        body.len()
+    );
+    // Warm up on a small batch, so the baseline holds the pools and caches.
+    let small = r#"{"queries":[{"bricks":[{"design_id":1,"color_codes":[1,2]}]}]}"#;
+    let warm = client
+        .post(format!("{base}/preferreditem/batch"))
+        .header("content-type", "application/json")
+        .body(small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 200);
+    let baseline = status_kib(pid, "VmRSS:");
+
+    let probe = {
+        let (client, base) = (client.clone(), base.clone());
+        tokio::spawn(async move {
+            let mut slowest = Duration::ZERO;
+            let mut failures = 0;
+            let stop = Instant::now() + Duration::from_secs(600);
+            loop {
+                let started = Instant::now();
+                match client
+                    .get(format!("{base}/health/live"))
+                    .timeout(Duration::from_secs(5))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 200 => {}
+                    _ => failures += 1,
+                }
+                slowest = slowest.max(started.elapsed());
+                if Instant::now() > stop {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if PROBE_DONE.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+            }
+            (slowest, failures)
+        })
+    };
+
+    let requests: Vec<_> = (0..16)
+        .map(|_| {
+            let (client, base, body) = (client.clone(), base.clone(), body.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let response = client
+                    .post(format!("{base}/preferreditem/batch"))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let retry_after = response.headers().get("retry-after").is_some();
+                let text = response.text().await.unwrap();
+                (status, retry_after, started.elapsed(), text.len())
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for request in requests {
+        outcomes.push(request.await.unwrap());
+    }
+    PROBE_DONE.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (slowest_live, live_failures) = probe.await.unwrap();
+    let peak = status_kib(pid, "VmHWM:");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = status_kib(pid, "VmRSS:");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let answered = outcomes.iter().filter(|o| o.0 == 200).count();
+    let refused: Vec<_> = outcomes.iter().filter(|o| o.0 == 503).collect();
+    eprintln!(
+        "answered {answered}, refused {}, baseline {} MB, peak {} MB, after {} MB, slowest live {:?}",
+        refused.len(),
+        baseline / 1024,
+        peak / 1024,
+        after / 1024,
+        slowest_live
+    );
+    assert!(
+        outcomes.iter().all(|o| o.0 == 200 || o.0 == 503),
+        "{:?}",
+        outcomes.iter().map(|o| o.0).collect::<Vec<_>>()
+    );
+    assert!(answered >= 1, "no batch was answered");
+    assert!(refused.iter().all(|o| o.1), "a 503 without Retry-After");
+    assert_eq!(live_failures, 0, "/health/live failed during the burst");
+    assert!(
+        slowest_live < Duration::from_secs(1),
+        "/health/live took {slowest_live:?}"
+    );
+    assert!(
+        peak.saturating_sub(baseline) <= 256 * 1024,
+        "peak RSS rose by {} MB",
+        peak.saturating_sub(baseline) / 1024
+    );
+    // What stays: mostly the database connections' buffers, which keep the
+    // size of the largest query they sent.
+    assert!(
+        after.saturating_sub(baseline) <= 96 * 1024,
+        "RSS stayed {} MB above the baseline after the burst",
+        after.saturating_sub(baseline) / 1024
+    );
+}
+
+static PROBE_DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
