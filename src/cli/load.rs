@@ -257,13 +257,16 @@ async fn load_file<T>(
     Ok(())
 }
 
-/// Replaces the catalog with both files in one transaction. The master
-/// data is read first, so that item rows are written once, already
-/// carrying their status and price.
-async fn replace_both(
+/// Loads both files. The master data is read first. Replacing, or
+/// upserting into an empty catalog (the same thing then), loads both in one
+/// transaction, and the item rows are written once, already carrying their
+/// status and price. Upserting into a catalog that holds data loads items,
+/// then master data, each in its own transaction.
+async fn load_both(
     pool: &sqlx::PgPool,
     items: &ImportFile,
     master_data: &ImportFile,
+    mode: LoadMode,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let (reader, mut progress) = open(&master_data.path, "masterdata")?;
@@ -293,13 +296,24 @@ async fn replace_both(
         .begin()
         .await
         .context("starting the import transaction")?;
+    let mode = effective_mode(&mut tx, mode)
+        .await
+        .context("checking whether the catalog is empty")?;
     let (reader, mut progress) = open(&items.path, "items")?;
     let rows = records::item_records(items.format, reader).inspect(|_| progress.tick());
-    let item_counts = bulk::load_items(&mut tx, LoadMode::Replace, rows, Some(&copies))
+    let copies = (mode == LoadMode::Replace).then_some(&copies);
+    let item_counts = bulk::load_items(&mut tx, mode, rows, copies)
         .await
         .map_err(|e| describe_failure("items", &items.path, e))?;
     progress.finish();
-    let master_counts = bulk::load_master_data(&mut tx, LoadMode::Replace, records, true)
+    if mode == LoadMode::Upsert {
+        tx.commit().await.context("committing the import")?;
+        tx = pool
+            .begin()
+            .await
+            .context("starting the import transaction")?;
+    }
+    let master_counts = bulk::load_master_data(&mut tx, mode, records, copies.is_some())
         .await
         .map_err(|e| describe_failure("masterdata", &master_data.path, e))?;
     tx.commit().await.context("committing the import")?;
@@ -307,6 +321,19 @@ async fn replace_both(
     summary("items", item_counts, started);
     summary("masterdata", master_counts, started);
     Ok(())
+}
+
+/// `Replace` for an upsert into an empty catalog, which it then locks
+/// against other writers until the load commits.
+async fn effective_mode(
+    conn: &mut sqlx::PgConnection,
+    mode: LoadMode,
+) -> Result<LoadMode, sqlx::Error> {
+    if mode == LoadMode::Upsert && bulk::lock_if_empty(conn).await? {
+        eprintln!("the catalog is empty: loading as a replace, which writes every row once");
+        return Ok(LoadMode::Replace);
+    }
+    Ok(mode)
 }
 
 /// Fresh statistics right away, so the planner keeps using the indexes on
@@ -321,7 +348,8 @@ async fn analyze(pool: &sqlx::PgPool) -> anyhow::Result<()> {
 }
 
 /// Imports items, then master data; each file is one transaction, except
-/// that replacing both loads them together (both or neither).
+/// that replacing both, or loading both into an empty catalog, loads them
+/// together (both or neither).
 pub async fn import(
     pool: &sqlx::PgPool,
     items: Option<ImportFile>,
@@ -331,8 +359,8 @@ pub async fn import(
     if items.is_none() && master_data.is_none() {
         bail!("nothing to import: give --items FILE, --masterdata FILE or both");
     }
-    if let (LoadMode::Replace, Some(items), Some(master_data)) = (mode, &items, &master_data) {
-        return replace_both(pool, items, master_data).await;
+    if let (Some(items), Some(master_data)) = (&items, &master_data) {
+        return load_both(pool, items, master_data, mode).await;
     }
     if let Some(file) = &items {
         load_file(
@@ -340,7 +368,10 @@ pub async fn import(
             "items",
             file,
             |format, reader| records::item_records(format, reader),
-            async |conn, rows| bulk::load_items(conn, mode, rows, None).await,
+            async |conn, rows| {
+                let mode = effective_mode(conn, mode).await?;
+                bulk::load_items(conn, mode, rows, None).await
+            },
         )
         .await?;
     }

@@ -318,3 +318,49 @@ async fn an_interrupted_import_leaves_nothing_behind() {
     assert_eq!(app.count("SELECT count(*) FROM item_bricks").await, 1);
     assert_eq!(app.get("/items/survivor").await.status, 200);
 }
+
+#[tokio::test]
+async fn the_default_upsert_loads_an_empty_catalog_as_a_replace_and_keeps_a_full_one() {
+    let app = spawn_app().await;
+    let dir = temp_dir("upsert-empty");
+    generate(&dir, 2_000, "ndjson");
+    let items = dir.join("items.ndjson");
+    let master = dir.join("masterdata.ndjson");
+    let args = [
+        "import",
+        "--items",
+        items.to_str().unwrap(),
+        "--masterdata",
+        master.to_str().unwrap(),
+    ];
+
+    let first = run(&app, &args);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stderr).contains("loading as a replace"),
+        "{}",
+        text(&first.stderr)
+    );
+    assert_eq!(app.count("SELECT count(*) FROM items").await, 2_000);
+    let priced = app.count("SELECT count(*) FROM master_data").await;
+    assert!(priced > 1_800, "{priced}");
+    app.assert_copies_consistent().await;
+
+    // A catalog that holds data is upserted: what the files do not name stays.
+    app.create_priced("kept", &[(7, &[7])], "Normal", "1").await;
+    let second = run(&app, &args);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(!text(&second.stderr).contains("loading as a replace"));
+    assert!(
+        text(&second.stdout).contains("0 created, 2000 updated"),
+        "{}",
+        text(&second.stdout)
+    );
+    assert_eq!(app.get("/items/kept").await.status, 200);
+    assert_eq!(app.count("SELECT count(*) FROM items").await, 2_001);
+    assert_eq!(
+        app.count("SELECT count(*) FROM master_data").await,
+        priced + 1
+    );
+    app.assert_copies_consistent().await;
+}

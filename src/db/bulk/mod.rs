@@ -292,6 +292,21 @@ pub async fn load_master_data(
     })
 }
 
+/// Locks the catalog against other writers for the rest of the transaction
+/// and says whether it is empty. An upsert into an empty catalog is a
+/// replace, which writes every row once, with no staging tables.
+pub async fn lock_if_empty(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::raw_sql("LOCK TABLE items, item_bricks, master_data IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await?;
+    let empty: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM items) AND NOT EXISTS (SELECT 1 FROM master_data)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(empty)
+}
+
 /// Tells the row triggers that keep the status copies and signature counts
 /// to stand aside for the rest of this transaction: the load writes them
 /// itself, set-based.
