@@ -8,7 +8,7 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn status_kib(pid: u32, field: &str) -> u64 {
@@ -45,26 +45,19 @@ fn worst_case_batch() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb() {
     let url = harness::create_database_on(harness::server_url()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
-        .env_clear()
-        .env("DATABASE_URL", &url)
-        .env("APP__SERVER__HOST", "127.0.0.1")
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__SERVER__METRICS_PORT", "0")
-        .env("APP__SERVER__WORKERS", "2")
-        .env("APP__DEMO_DATA", "true")
-        .env("APP__AUTH__MODE", "off")
-        .env("APP__RATE_LIMIT__ENABLED", "false")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let service = harness::start_binary(
+        &[
+            ("DATABASE_URL", url),
+            ("APP__SERVER__WORKERS", "2".into()),
+            ("APP__DEMO_DATA", "true".into()),
+            ("APP__AUTH__MODE", "off".into()),
+            ("APP__RATE_LIMIT__ENABLED", "false".into()),
+            ("RUST_LOG", "error".into()),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let base = service.base.clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
@@ -77,10 +70,10 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
         .map(|r| r.status() != 200)
         .unwrap_or(true)
     {
-        assert!(Instant::now() < deadline, "the service did not start");
+        assert!(Instant::now() < deadline, "the service did not get ready");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let pid = child.id();
+    let pid = service.child.id();
     let body = worst_case_batch();
     assert!(
         body.len() > 14_000_000 && body.len() < 16 * 1024 * 1024,
@@ -157,8 +150,7 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
     let peak = status_kib(pid, "VmHWM:");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = status_kib(pid, "VmRSS:");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(service);
 
     let answered = outcomes.iter().filter(|o| o.0 == 200).count();
     let refused: Vec<_> = outcomes.iter().filter(|o| o.0 == 503).collect();

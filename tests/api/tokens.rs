@@ -536,50 +536,35 @@ async fn the_request_log_names_the_subject_and_never_holds_the_token() {
         .dir
         .join(format!("jwks-{}.json", uuid::Uuid::new_v4().simple()));
     std::fs::write(&file, jwks(false)).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = keys().dir.join(format!("log-{port}.jsonl"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
-        .env_clear()
-        .env("DATABASE_URL", &database_url)
-        .env("APP__SERVER__HOST", "127.0.0.1")
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__SERVER__METRICS_PORT", "0")
-        .env("APP__LOG__FORMAT", "json")
-        .env("APP__AUTH__MODE", "all")
-        .env("APP__AUTH__JWT__ISSUER", ISSUER)
-        .env("APP__AUTH__JWT__AUDIENCE", AUDIENCE)
-        .env("APP__AUTH__JWT__JWKS_FILE", &file)
-        .env("RUST_LOG", "info")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
+    let log = keys()
+        .dir
+        .join(format!("log-{}.jsonl", uuid::Uuid::new_v4().simple()));
+    let service = crate::harness::start_binary(
+        &[
+            ("DATABASE_URL", database_url),
+            ("APP__LOG__FORMAT", "json".into()),
+            ("APP__AUTH__MODE", "all".into()),
+            ("APP__AUTH__JWT__ISSUER", ISSUER.into()),
+            ("APP__AUTH__JWT__AUDIENCE", AUDIENCE.into()),
+            ("APP__AUTH__JWT__JWKS_FILE", file.display().to_string()),
+            ("RUST_LOG", "info".into()),
+        ],
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    )
+    .await;
     let mut claims = claims("preferred-item/read");
     claims["sub"] = json!("subject-7f3a");
     let token = rs256(&claims);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        let sent = client
-            .get(format!("http://127.0.0.1:{port}/items"))
-            .bearer_auth(&token)
-            .send()
-            .await;
-        if let Ok(response) = sent {
-            break response.status().as_u16();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the service did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = reqwest::Client::new()
+        .get(format!("{}/items", service.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(service);
     assert_eq!(status, 200);
     let text = std::fs::read_to_string(&log).unwrap();
     let line = text

@@ -297,3 +297,45 @@ pub fn bricks_json(bricks: &[(i64, &[i64])]) -> Value {
 pub fn item_json(id: &str, bricks: &[(i64, &[i64])]) -> Value {
     json!({"identifier": id, "bricks": bricks_json(bricks)})
 }
+
+/// The real binary, serving on a free port of 127.0.0.1 with `env` and
+/// nothing else of ours (metrics on a free port too), once it answers
+/// `/health/live`.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn start_binary(env: &[(&str, String)], stdout: std::process::Stdio) -> Binary {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
+        .env_clear()
+        .env("APP__SERVER__HOST", "127.0.0.1")
+        .env("APP__SERVER__PORT", port.to_string())
+        .env("APP__SERVER__METRICS_PORT", "0")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(stdout)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while reqwest::get(format!("{base}/health/live")).await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Binary { child, base }
+}
