@@ -93,7 +93,7 @@ impl Application {
             rate_limit
         });
         let jwt = settings.jwt_config()?.map(|(config, source, cooldown)| {
-            KeyCache::new(source, cooldown).map(|keys| {
+            KeyCache::new(source, cooldown, !settings.is_production()).map(|keys| {
                 let keys = Arc::new(keys);
                 keep_keys_fresh(keys.clone());
                 JwtValidator::new(config, keys)

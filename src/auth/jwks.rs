@@ -41,13 +41,20 @@ pub struct KeyCache {
     client: HttpsClient,
     keys: RwLock<HashMap<String, CachedKey>>,
     cooldown: Duration,
+    /// Whether a discovered `jwks_uri` may be plain http on a loopback
+    /// address (never in production).
+    loopback_http: bool,
     /// Serialises refreshes, and remembers when the last one started.
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     refreshes: AtomicU64,
 }
 
 impl KeyCache {
-    pub fn new(source: JwksSource, cooldown: Duration) -> anyhow::Result<KeyCache> {
+    pub fn new(
+        source: JwksSource,
+        cooldown: Duration,
+        loopback_http: bool,
+    ) -> anyhow::Result<KeyCache> {
         // Public CAs (Mozilla's list, compiled in), so that no CA file of the
         // image decides whom the service trusts for its keys.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -63,6 +70,7 @@ impl KeyCache {
             client,
             keys: RwLock::new(HashMap::new()),
             cooldown,
+            loopback_http,
             last_refresh: tokio::sync::Mutex::new(None),
             refreshes: AtomicU64::new(0),
         })
@@ -123,7 +131,8 @@ impl KeyCache {
                 let jwks_uri = discovery["jwks_uri"]
                     .as_str()
                     .ok_or_else(|| anyhow::anyhow!("{url} names no jwks_uri"))?;
-                if !jwks_uri.starts_with("https://") && !super::jwt::is_loopback_http(jwks_uri) {
+                let loopback = self.loopback_http && super::jwt::is_loopback_http(jwks_uri);
+                if !jwks_uri.starts_with("https://") && !loopback {
                     anyhow::bail!("{url} names a jwks_uri that is not https");
                 }
                 self.fetch(jwks_uri).await?
