@@ -1,7 +1,8 @@
 //! The module map of `ARCHITECTURE.md`, enforced: every top-level module of
 //! `src/` has a layer, imports only from its own layer or the ones below,
 //! and the imports between top-level modules have no cycle. `domain`, at
-//! the bottom, imports nothing of the crate.
+//! the bottom, imports nothing of the crate. And no file of `src/` passes
+//! 400 lines: one that does is usually two ideas.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -168,6 +169,20 @@ fn modules_import_only_downward_and_without_cycles() {
     assert!(graph.contains_key("domain") && graph.len() >= LAYERS.concat().len());
     assert_eq!(violations(&graph), Vec::<String>::new());
     assert_eq!(cycle(&graph), None);
+}
+
+#[test]
+fn no_source_file_passes_four_hundred_lines() {
+    let mut files = Vec::new();
+    collect_rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .map(|f| (f, std::fs::read_to_string(f).unwrap().lines().count()))
+        .filter(|(_, lines)| *lines > 400)
+        .map(|(f, lines)| format!("{} ({lines} lines)", f.display()))
+        .collect();
+    assert!(files.len() > 40);
+    assert_eq!(long, Vec::<String>::new());
 }
 
 #[test]

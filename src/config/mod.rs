@@ -13,15 +13,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::auth::is_loopback_http;
-use crate::auth::{AuthMode, JwksSource, JwtConfig, KeyRing, Scope};
+use crate::auth::{AuthMode, KeyRing};
 use crate::db::PoolOptions;
 use crate::domain::StatusWeights;
 use crate::telemetry::LogFormat;
-use std::collections::HashMap;
-use std::time::Duration;
 
+mod jwt;
 mod proxies;
+mod validate;
+pub use jwt::JwtSettings;
 pub use proxies::TrustedProxies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,34 +61,6 @@ pub struct AuthSettings {
     pub keys: KeyRing,
     /// Bearer tokens from an OpenID Connect issuer; off without `issuer`.
     pub jwt: JwtSettings,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JwtSettings {
-    /// The exact `iss` of accepted tokens; JWT is off without it.
-    #[serde(default)]
-    pub issuer: Option<String>,
-    /// Accepted audiences (`aud`, or `client_id` without `aud`),
-    /// comma-separated.
-    #[serde(default)]
-    pub audience: Vec<String>,
-    /// The JWKS URL; default: from `<issuer>/.well-known/openid-configuration`.
-    #[serde(default)]
-    pub jwks_url: Option<String>,
-    /// A JWKS file instead of a URL, for air-gapped setups and tests.
-    #[serde(default)]
-    pub jwks_file: Option<PathBuf>,
-    pub read_scope: String,
-    pub write_scope: String,
-    /// `cognito:groups` that grant a scope: `group=read` or `group=write`,
-    /// comma-separated.
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// Clock skew allowed on `exp` and `nbf`.
-    pub leeway_secs: u64,
-    /// A token naming an unknown key refreshes the keys at most this often.
-    pub refresh_cooldown_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -236,17 +208,7 @@ impl Default for Settings {
             auth: AuthSettings {
                 mode: AuthMode::Writes,
                 keys: KeyRing::default(),
-                jwt: JwtSettings {
-                    issuer: None,
-                    audience: Vec::new(),
-                    jwks_url: None,
-                    jwks_file: None,
-                    read_scope: "preferred-item/read".into(),
-                    write_scope: "preferred-item/write".into(),
-                    groups: Vec::new(),
-                    leeway_secs: 60,
-                    refresh_cooldown_secs: 30,
-                },
+                jwt: JwtSettings::default(),
             },
             rate_limit: RateLimitSettings {
                 enabled: true,
@@ -326,75 +288,6 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> anyhow::Result<()> {
-        let production = self.environment == Environment::Production;
-        match &self.database.url {
-            None if production && !self.database.from_pg_environment => {
-                bail!(
-                    "database.url: set DATABASE_URL, or PGHOST and the other PG* variables, in \
-                     production"
-                )
-            }
-            Some(url) => {
-                url::Url::parse(url.expose_secret())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "postgres" | "postgresql"))
-                    .context("database.url: DATABASE_URL must be a postgres:// URL")?;
-            }
-            None => {}
-        }
-        if self.server.large_bodies_in_flight_bytes < self.server.large_body_limit_bytes {
-            bail!(
-                "server.large_bodies_in_flight_bytes: must be at least server.large_body_limit_bytes, \
-                 or the largest body could never be accepted"
-            );
-        }
-        if self.database.max_connections == 0 {
-            bail!("database.max_connections: must be at least 1");
-        }
-        if self.database.min_connections > self.database.max_connections {
-            bail!("database.min_connections: must not exceed database.max_connections");
-        }
-        if self.database.acquire_timeout_ms == 0 {
-            bail!("database.acquire_timeout_ms: must be at least 1");
-        }
-        self.jwt_config()?;
-        if production
-            && self.auth.mode != AuthMode::Off
-            && self.auth.keys.is_empty()
-            && self.auth.jwt.issuer.is_none()
-        {
-            bail!(
-                "auth.keys: APP__AUTH__KEYS must hold at least one key (or \
-                 APP__AUTH__JWT__ISSUER be set) in production while auth.mode is {:?}",
-                self.auth.mode
-            );
-        }
-        if self.rate_limit.enabled
-            && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0)
-        {
-            bail!("rate_limit.per_second and rate_limit.burst: must be at least 1");
-        }
-        let w = &self.preferred_item.weights;
-        for (key, weight) in [
-            ("normal", w.normal),
-            ("novelty", w.novelty),
-            ("outgoing", w.outgoing),
-            ("discontinued", w.discontinued),
-        ] {
-            if weight < Decimal::ZERO
-                || weight > Decimal::from(StatusWeights::MAX)
-                || weight.normalize().scale() > 4
-            {
-                bail!(
-                    "preferred_item.weights.{key}: must be between 0 and {} with at most 4 decimals",
-                    StatusWeights::MAX
-                );
-            }
-        }
-        Ok(())
-    }
-
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
@@ -427,65 +320,6 @@ impl Settings {
             .url
             .as_ref()
             .map(|u| u.expose_secret().to_owned())
-    }
-
-    /// What tokens must satisfy and where their keys come from; `None`
-    /// when no issuer is configured. Errors name the key at fault.
-    pub fn jwt_config(&self) -> anyhow::Result<Option<(JwtConfig, JwksSource, Duration)>> {
-        let j = &self.auth.jwt;
-        let Some(issuer) = j.issuer.clone().filter(|i| !i.is_empty()) else {
-            return Ok(None);
-        };
-        let production = self.is_production();
-        let transport_ok =
-            |url: &str| url.starts_with("https://") || (!production && is_loopback_http(url));
-        let audiences: Vec<String> = j
-            .audience
-            .iter()
-            .filter(|a| !a.is_empty())
-            .cloned()
-            .collect();
-        if audiences.is_empty() {
-            bail!("auth.jwt.audience: APP__AUTH__JWT__AUDIENCE must name at least one audience");
-        }
-        if j.read_scope.is_empty() || j.write_scope.is_empty() {
-            bail!("auth.jwt.read_scope and auth.jwt.write_scope: must not be empty");
-        }
-        let source = match (&j.jwks_file, &j.jwks_url) {
-            (Some(file), _) => JwksSource::File(file.clone()),
-            (None, Some(url)) if transport_ok(url) => JwksSource::Url(url.clone()),
-            (None, Some(_)) => bail!(
-                "auth.jwt.jwks_url: must be https (plain http only on a loopback address outside \
-                 production)"
-            ),
-            (None, None) if transport_ok(&issuer) => JwksSource::Discovery(issuer.clone()),
-            (None, None) => bail!(
-                "auth.jwt.issuer: discovery needs an https issuer (plain http only on a loopback \
-                 address outside production); or set APP__AUTH__JWT__JWKS_URL"
-            ),
-        };
-        let mut groups = HashMap::new();
-        for (i, entry) in j.groups.iter().enumerate().filter(|(_, e)| !e.is_empty()) {
-            let scope = match entry.rsplit_once('=') {
-                Some((group, "read")) if !group.is_empty() => (group, Scope::Read),
-                Some((group, "write")) if !group.is_empty() => (group, Scope::Write),
-                _ => bail!("auth.jwt.groups[{i}]: must be <group>=read or <group>=write"),
-            };
-            groups.insert(scope.0.to_owned(), scope.1);
-        }
-        let config = JwtConfig {
-            issuer,
-            audiences,
-            read_scope: j.read_scope.clone(),
-            write_scope: j.write_scope.clone(),
-            groups,
-            leeway_secs: j.leeway_secs,
-        };
-        Ok(Some((
-            config,
-            source,
-            Duration::from_secs(j.refresh_cooldown_secs),
-        )))
     }
 
     pub fn pool_options(&self) -> PoolOptions {

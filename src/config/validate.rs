@@ -1,0 +1,80 @@
+//! Checks of loaded settings; every error names the key at fault.
+
+use anyhow::{bail, Context};
+use rust_decimal::Decimal;
+use secrecy::ExposeSecret;
+
+use super::{Environment, Settings};
+use crate::auth::AuthMode;
+use crate::domain::StatusWeights;
+
+impl Settings {
+    pub(super) fn validate(&self) -> anyhow::Result<()> {
+        let production = self.environment == Environment::Production;
+        match &self.database.url {
+            None if production && !self.database.from_pg_environment => {
+                bail!(
+                    "database.url: set DATABASE_URL, or PGHOST and the other PG* variables, in \
+                     production"
+                )
+            }
+            Some(url) => {
+                url::Url::parse(url.expose_secret())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+                    .context("database.url: DATABASE_URL must be a postgres:// URL")?;
+            }
+            None => {}
+        }
+        if self.server.large_bodies_in_flight_bytes < self.server.large_body_limit_bytes {
+            bail!(
+                "server.large_bodies_in_flight_bytes: must be at least server.large_body_limit_bytes, \
+                 or the largest body could never be accepted"
+            );
+        }
+        if self.database.max_connections == 0 {
+            bail!("database.max_connections: must be at least 1");
+        }
+        if self.database.min_connections > self.database.max_connections {
+            bail!("database.min_connections: must not exceed database.max_connections");
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            bail!("database.acquire_timeout_ms: must be at least 1");
+        }
+        self.jwt_config()?;
+        if production
+            && self.auth.mode != AuthMode::Off
+            && self.auth.keys.is_empty()
+            && self.auth.jwt.issuer.is_none()
+        {
+            bail!(
+                "auth.keys: APP__AUTH__KEYS must hold at least one key (or \
+                 APP__AUTH__JWT__ISSUER be set) in production while auth.mode is {:?}",
+                self.auth.mode
+            );
+        }
+        if self.rate_limit.enabled
+            && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0)
+        {
+            bail!("rate_limit.per_second and rate_limit.burst: must be at least 1");
+        }
+        let w = &self.preferred_item.weights;
+        for (key, weight) in [
+            ("normal", w.normal),
+            ("novelty", w.novelty),
+            ("outgoing", w.outgoing),
+            ("discontinued", w.discontinued),
+        ] {
+            if weight < Decimal::ZERO
+                || weight > Decimal::from(StatusWeights::MAX)
+                || weight.normalize().scale() > 4
+            {
+                bail!(
+                    "preferred_item.weights.{key}: must be between 0 and {} with at most 4 decimals",
+                    StatusWeights::MAX
+                );
+            }
+        }
+        Ok(())
+    }
+}
