@@ -174,7 +174,10 @@ fn modules_import_only_downward_and_without_cycles() {
 #[test]
 fn no_source_file_passes_four_hundred_lines() {
     let mut files = Vec::new();
-    collect_rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    collect_rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let long: Vec<String> = files
         .iter()
         .map(|f| (f, std::fs::read_to_string(f).unwrap().lines().count()))
