@@ -8,7 +8,6 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -46,7 +45,6 @@ pub struct KeyCache {
     loopback_http: bool,
     /// Serialises refreshes, and remembers when the last one started.
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
-    refreshes: AtomicU64,
 }
 
 impl KeyCache {
@@ -72,7 +70,6 @@ impl KeyCache {
             cooldown,
             loopback_http,
             last_refresh: tokio::sync::Mutex::new(None),
-            refreshes: AtomicU64::new(0),
         })
     }
 
@@ -104,17 +101,11 @@ impl KeyCache {
         self.refresh().await
     }
 
-    /// How many refreshes have been attempted, for the metrics and tests.
-    pub fn refreshes(&self) -> u64 {
-        self.refreshes.load(Ordering::Relaxed)
-    }
-
     fn cached(&self, kid: &str) -> Option<CachedKey> {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
     async fn refresh(&self) -> anyhow::Result<()> {
-        self.refreshes.fetch_add(1, Ordering::Relaxed);
         let set: JwkSet = match &self.source {
             JwksSource::File(path) => serde_json::from_slice(
                 &tokio::fs::read(path)

@@ -103,15 +103,22 @@ pub fn is_loopback_http(raw: &str) -> bool {
         }
 }
 
-/// The `alg` of a token's header, read without trusting anything else.
-fn raw_algorithm(token: &str) -> Option<String> {
-    use base64::Engine;
-    let header = token.split('.').next()?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    value.get("alg")?.as_str().map(str::to_owned)
+/// What the validator reads of a token's header before trusting it.
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    kid: Option<String>,
+}
+
+impl RawHeader {
+    fn of(token: &str) -> Option<RawHeader> {
+        use base64::Engine;
+        let header = token.split('.').next()?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 #[derive(Deserialize)]
@@ -135,15 +142,26 @@ struct Claims {
 pub struct JwtValidator {
     config: JwtConfig,
     keys: Arc<KeyCache>,
+    /// The checks of each allowed algorithm, made once from the config.
+    validations: [(Algorithm, Validation); 3],
 }
 
 impl JwtValidator {
     pub fn new(config: JwtConfig, keys: Arc<KeyCache>) -> JwtValidator {
-        JwtValidator { config, keys }
-    }
-
-    pub fn keys(&self) -> &Arc<KeyCache> {
-        &self.keys
+        let validations = ALLOWED.map(|alg| {
+            let mut validation = Validation::new(alg);
+            validation.set_issuer(&[&config.issuer]);
+            validation.required_spec_claims = HashSet::from(["exp".to_owned(), "iss".to_owned()]);
+            validation.leeway = config.leeway_secs;
+            validation.validate_nbf = true;
+            validation.validate_aud = false;
+            (alg, validation)
+        });
+        JwtValidator {
+            config,
+            keys,
+            validations,
+        }
     }
 
     /// The caller a token proves, or why it proves nothing.
@@ -151,25 +169,21 @@ impl JwtValidator {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Rejection::TooLarge);
         }
-        // The algorithm is read first, from the raw header, so that `none`
-        // and HMAC are refused as such before anything else is parsed.
-        let alg = raw_algorithm(token).ok_or(Rejection::Malformed)?;
-        if !ALLOWED.iter().any(|a| format!("{a:?}") == alg) {
-            return Err(Rejection::Algorithm);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        // The header is read by hand, so that `none` and HMAC are refused as
+        // such before anything else is parsed.
+        let header = RawHeader::of(token).ok_or(Rejection::Malformed)?;
+        let alg: Algorithm = header.alg.parse().map_err(|_| Rejection::Algorithm)?;
+        let (_, validation) = self
+            .validations
+            .iter()
+            .find(|(allowed, _)| *allowed == alg)
+            .ok_or(Rejection::Algorithm)?;
         let kid = header.kid.as_deref().ok_or(Rejection::UnknownKey)?;
         let key = self.keys.key(kid).await.ok_or(Rejection::UnknownKey)?;
-        if key.algorithm.is_some_and(|pinned| pinned != header.alg) {
+        if key.algorithm.is_some_and(|pinned| pinned != alg) {
             return Err(Rejection::Algorithm);
         }
-        let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&[&self.config.issuer]);
-        validation.required_spec_claims = HashSet::from(["exp".to_owned(), "iss".to_owned()]);
-        validation.leeway = self.config.leeway_secs;
-        validation.validate_nbf = true;
-        validation.validate_aud = false;
-        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
                 ErrorKind::ExpiredSignature => Rejection::Expired,
