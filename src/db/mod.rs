@@ -146,16 +146,19 @@ pub fn pool_timeouts() -> u64 {
     POOL_TIMEOUTS.load(Ordering::Relaxed)
 }
 
+/// Counts a request that failed with `error`, for the pool metrics.
+pub fn record_failure(error: &sqlx::Error) {
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Whether a database error means "the database is away or overloaded"
-/// (retryable: 503) rather than a bug (500). Pool timeouts are counted
-/// here, as every failed request passes through.
+/// (retryable: 503) rather than a bug (500).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::PoolTimedOut => {
-            POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
-            true
-        }
-        sqlx::Error::PoolClosed
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,

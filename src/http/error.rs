@@ -252,6 +252,7 @@ impl From<FieldError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        db::record_failure(&error);
         if db::is_unavailable(&error) {
             ApiError::Unavailable(error.into())
         } else {
