@@ -257,16 +257,14 @@ async fn load_file<T>(
     Ok(())
 }
 
-/// Loads both files. The master data is read first. Replacing, or
-/// upserting into an empty catalog (the same thing then), loads both in one
-/// transaction, and the item rows are written once, already carrying their
-/// status and price. Upserting into a catalog that holds data loads items,
-/// then master data, each in its own transaction.
-async fn load_both(
+/// Replaces the catalog with both files in `tx`, one transaction. The
+/// master data is read first, so that item rows are written once, already
+/// carrying their status and price.
+async fn replace_both(
     pool: &sqlx::PgPool,
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
     items: &ImportFile,
     master_data: &ImportFile,
-    mode: LoadMode,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let (reader, mut progress) = open(&master_data.path, "masterdata")?;
@@ -292,28 +290,13 @@ async fn load_both(
         .map(|md| (md.identifier.to_string(), (md.status, md.price)))
         .collect();
 
-    let mut tx = pool
-        .begin()
-        .await
-        .context("starting the import transaction")?;
-    let mode = effective_mode(&mut tx, mode)
-        .await
-        .context("checking whether the catalog is empty")?;
     let (reader, mut progress) = open(&items.path, "items")?;
     let rows = records::item_records(items.format, reader).inspect(|_| progress.tick());
-    let copies = (mode == LoadMode::Replace).then_some(&copies);
-    let item_counts = bulk::load_items(&mut tx, mode, rows, copies)
+    let item_counts = bulk::load_items(&mut tx, LoadMode::Replace, rows, Some(&copies))
         .await
         .map_err(|e| describe_failure("items", &items.path, e))?;
     progress.finish();
-    if mode == LoadMode::Upsert {
-        tx.commit().await.context("committing the import")?;
-        tx = pool
-            .begin()
-            .await
-            .context("starting the import transaction")?;
-    }
-    let master_counts = bulk::load_master_data(&mut tx, mode, records, copies.is_some())
+    let master_counts = bulk::load_master_data(&mut tx, LoadMode::Replace, records, true)
         .await
         .map_err(|e| describe_failure("masterdata", &master_data.path, e))?;
     tx.commit().await.context("committing the import")?;
@@ -360,7 +343,19 @@ pub async fn import(
         bail!("nothing to import: give --items FILE, --masterdata FILE or both");
     }
     if let (Some(items), Some(master_data)) = (&items, &master_data) {
-        return load_both(pool, items, master_data, mode).await;
+        let mut tx = pool
+            .begin()
+            .await
+            .context("starting the import transaction")?;
+        let effective = effective_mode(&mut tx, mode)
+            .await
+            .context("checking whether the catalog is empty")?;
+        if effective == LoadMode::Replace {
+            return replace_both(pool, tx, items, master_data).await;
+        }
+        // A catalog that holds data: each file is upserted in its own
+        // transaction, streamed, below.
+        tx.rollback().await.context("ending the check")?;
     }
     if let Some(file) = &items {
         load_file(
