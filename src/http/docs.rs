@@ -46,7 +46,7 @@ problem_set! {
         "413" => "Body too large",
         "415" => "Not application/json",
         "422" => "Rule violations, by field (by record index for bulk loads)",
-        "503" => "Database unavailable, or too many large bodies in flight; retry after Retry-After",
+        "503" => "Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After",
     }
     /// A list route with paging and filters in the query string.
     ListProblems {

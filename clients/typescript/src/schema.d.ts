@@ -755,7 +755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -827,7 +827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1019,7 +1019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1199,7 +1199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1391,7 +1391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1520,7 +1520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1589,7 +1589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1667,7 +1667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unavailable, or too many large bodies in flight; retry after Retry-After */
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
