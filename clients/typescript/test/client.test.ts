@@ -117,17 +117,23 @@ test("a write with an OpenID Connect token works, and a read-scoped token may no
   });
 });
 
-test("a 503 is retried after Retry-After until the database is back", async () => {
+/** A client that records the status of every try it makes. */
+function recordingClient(maxAttempts: number) {
   const statuses: number[] = [];
   const client = createClient({
     baseUrl: service.baseUrl,
-    maxAttempts: 6,
+    maxAttempts,
     fetch: async (request) => {
       const response = await fetch(request);
       statuses.push(response.status);
       return response;
     },
   });
+  return { client, statuses };
+}
+
+test("a 503 is retried after Retry-After until the database is back", async () => {
+  const { client, statuses } = recordingClient(6);
   service.stopDatabase();
   const answer = client.GET("/items", { params: { query: { limit: 1 } } });
   await new Promise((r) => setTimeout(r, 800));
@@ -140,16 +146,7 @@ test("a 503 is retried after Retry-After until the database is back", async () =
 });
 
 test("retries are bounded, and an abort stops the wait", async () => {
-  const statuses: number[] = [];
-  const client = createClient({
-    baseUrl: service.baseUrl,
-    maxAttempts: 2,
-    fetch: async (request) => {
-      const response = await fetch(request);
-      statuses.push(response.status);
-      return response;
-    },
-  });
+  const { client, statuses } = recordingClient(2);
   service.stopDatabase();
   try {
     await assert.rejects(client.GET("/items"), { status: 503 });
