@@ -6,7 +6,8 @@
 //!
 //! 1. `startup`: runs the command line and builds the server.
 //! 2. `routes` (HTTP handlers) and `cli` (the other commands).
-//! 3. `http` (errors, extractors, middleware) and `metrics`.
+//! 3. `http` (errors, extractors, middleware), `metrics`, and `catalog` (the
+//!    catalog in memory, followed from the database's change feed).
 //! 4. `config`: settings, layered.
 //! 5. `db` (storage), `wire` (JSON and the load formats), `auth` (keys),
 //!    `synthetic`, `telemetry`, `local_postgres`.
@@ -14,12 +15,13 @@
 //!
 //! The library's surface is what the binary, the tests and the benchmarks
 //! use: `cli::Cli` and `startup` to run, `config::Settings` and `auth` to
-//! configure, `domain` to decide, `telemetry`, `local_postgres` for a
+//! configure, `domain` to decide, `catalog` to check a replica's copy, `telemetry`, `local_postgres` for a
 //! private cluster, and the database entry points re-exported below. The
 //! rest is private to the crate, so that the compiler flags what nothing
 //! uses.
 
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 mod db;

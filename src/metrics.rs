@@ -1,10 +1,10 @@
 //! Prometheus metrics: requests by route pattern (never by raw path, so
 //! that cardinality stays bounded), the database pool, and preferred-item
-//! outcomes by strategy.
+//! outcomes by strategy, and how current the in-memory catalog is.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 use sqlx::PgPool;
 
@@ -17,6 +17,27 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_idle: IntGauge,
     pool_timeouts: IntCounter,
+    catalog: CatalogGauges,
+}
+
+/// The in-memory catalog's state, set when metrics are read.
+struct CatalogGauges {
+    version: IntGauge,
+    lag: Gauge,
+    items: IntGauge,
+    connected: IntGauge,
+    snapshot_loads: IntCounter,
+    changes_applied: IntCounter,
+}
+
+/// What the in-memory catalog reports.
+pub struct CatalogReading {
+    pub version: u64,
+    pub lag_seconds: f64,
+    pub items: usize,
+    pub connected: bool,
+    pub snapshot_loads: u64,
+    pub changes_applied: u64,
 }
 
 impl Metrics {
@@ -70,6 +91,33 @@ impl Metrics {
         )
         .expect("valid metric");
         pool_max_gauge.set(i64::from(pool_max));
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("valid metric");
+        let catalog = CatalogGauges {
+            version: gauge(
+                "catalog_applied_version",
+                "The in-memory catalog reflects every transaction below this id",
+            ),
+            lag: Gauge::new(
+                "catalog_lag_seconds",
+                "Time since the last successful read of the change feed began: how far the \
+                 in-memory catalog may be behind the database",
+            )
+            .expect("valid metric"),
+            items: gauge("catalog_items", "Items in the in-memory catalog"),
+            connected: gauge(
+                "catalog_connected",
+                "1 while the last read of the change feed succeeded",
+            ),
+            snapshot_loads: counter(
+                "catalog_snapshot_loads_total",
+                "Whole-catalog snapshots loaded (at start, after bulk loads, after a long absence)",
+            ),
+            changes_applied: counter(
+                "catalog_changes_applied_total",
+                "Item changes applied from the change feed",
+            ),
+        };
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -79,6 +127,12 @@ impl Metrics {
             Box::new(pool_idle.clone()),
             Box::new(pool_max_gauge.clone()),
             Box::new(pool_timeouts.clone()),
+            Box::new(catalog.version.clone()),
+            Box::new(catalog.lag.clone()),
+            Box::new(catalog.items.clone()),
+            Box::new(catalog.connected.clone()),
+            Box::new(catalog.snapshot_loads.clone()),
+            Box::new(catalog.changes_applied.clone()),
         ] {
             registry
                 .register(collector)
@@ -93,7 +147,26 @@ impl Metrics {
             pool_size,
             pool_idle,
             pool_timeouts,
+            catalog,
         }
+    }
+
+    pub fn observe_catalog(&self, reading: CatalogReading) {
+        let c = &self.catalog;
+        c.version.set(reading.version as i64);
+        c.lag.set(reading.lag_seconds);
+        c.items.set(reading.items as i64);
+        c.connected.set(i64::from(reading.connected));
+        c.snapshot_loads.inc_by(
+            reading
+                .snapshot_loads
+                .saturating_sub(c.snapshot_loads.get()),
+        );
+        c.changes_applied.inc_by(
+            reading
+                .changes_applied
+                .saturating_sub(c.changes_applied.get()),
+        );
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -19,8 +19,9 @@ use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{JwtValidator, KeyCache};
+use crate::catalog::{FollowOptions, MemoryCatalog};
 use crate::cli::{self, Cli, Command};
-use crate::config::Settings;
+use crate::config::{Settings, Source};
 use crate::http::access::{self, Access, RateLimit};
 use crate::http::{self, ApiError, BodyLimits, RequestSpan};
 use crate::metrics::Metrics;
@@ -75,11 +76,23 @@ impl Application {
         let port = listener.local_addr()?.port();
         let draining = Arc::new(AtomicBool::new(false));
         let metrics = Arc::new(Metrics::new(settings.database.max_connections));
+        let catalog = (settings.preferred_item.source == Source::Memory).then(|| {
+            let catalog = MemoryCatalog::new(
+                pool.clone(),
+                FollowOptions {
+                    poll_interval: Duration::from_millis(settings.preferred_item.poll_interval_ms),
+                },
+            );
+            catalog.follow();
+            catalog
+        });
+        keep_feed_trimmed(pool.clone(), settings.preferred_item.feed_retention_secs);
         let state = web::Data::new(AppState {
             pool,
             weights: settings.status_weights(),
             metrics: metrics.clone(),
             draining: draining.clone(),
+            catalog,
         });
         let state_for_metrics = state.clone();
         let limits = &settings.rate_limit;
@@ -130,6 +143,7 @@ impl Application {
             app.service(web::redirect("/docs", "/docs/").permanent())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
+                .wrap(from_fn(routes::catch_up_after_writes))
                 .wrap(from_fn(access::access_control))
                 .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(TracingLogger::<RequestSpan>::new())
@@ -219,6 +233,22 @@ fn metrics_server(
 /// Loads the token signing keys at start, then every ten minutes, so that
 /// a key the issuer stops publishing stops being accepted. A failed load
 /// keeps the keys already held.
+/// Trims the change feed once a minute, whichever source serves answers:
+/// the triggers fill it either way.
+fn keep_feed_trimmed(pool: PgPool, retention_secs: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match db::catalog_feed::trim(&pool, retention_secs).await {
+                Ok(0) => {}
+                Ok(rows) => tracing::info!(rows, "trimmed the change feed"),
+                Err(e) => tracing::debug!(error = %e, "trimming the change feed failed"),
+            }
+        }
+    });
+}
+
 fn keep_keys_fresh(keys: Arc<KeyCache>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "synthetic",
     ],
     &["config"],
-    &["http", "metrics"],
+    &["http", "metrics", "catalog"],
     &["routes", "cli"],
     &["startup"],
 ];

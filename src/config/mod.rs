@@ -160,7 +160,27 @@ pub struct LogSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreferredItemSettings {
+    /// Where answers come from: `memory` (the default), a copy of the
+    /// catalog in each replica kept current from the database's change
+    /// feed, or `database`, one query per lookup, for catalogs too large
+    /// for memory.
+    pub source: Source,
+    /// How often a replica reads the change feed when no notification
+    /// woke it earlier; also how soon it retries while the database is
+    /// away.
+    pub poll_interval_ms: u64,
+    /// How long the change feed keeps its rows. A replica that was away
+    /// longer loads a fresh snapshot.
+    pub feed_retention_secs: u64,
     pub weights: WeightSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    #[default]
+    Memory,
+    Database,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +241,9 @@ impl Default for Settings {
             },
             demo_data: None,
             preferred_item: PreferredItemSettings {
+                source: Source::Memory,
+                poll_interval_ms: 500,
+                feed_retention_secs: 900,
                 weights: WeightSettings {
                     normal: weights.normal,
                     novelty: weights.novelty,

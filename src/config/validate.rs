@@ -32,6 +32,12 @@ impl Settings {
                  or the largest body could never be accepted"
             );
         }
+        if !(10..=60_000).contains(&self.preferred_item.poll_interval_ms) {
+            bail!("preferred_item.poll_interval_ms: must be between 10 and 60000");
+        }
+        if self.preferred_item.feed_retention_secs < 60 {
+            bail!("preferred_item.feed_retention_secs: must be at least 60");
+        }
         if self.database.max_connections == 0 {
             bail!("database.max_connections: must be at least 1");
         }

@@ -2,6 +2,7 @@
 //! here, and handlers never see a query.
 
 pub mod bulk;
+pub mod catalog_feed;
 mod demo;
 pub mod items;
 pub mod master_data;

@@ -11,6 +11,10 @@ mod ops;
 mod paging;
 mod preferred_item;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::App;
 use sqlx::PgPool;
 use std::sync::atomic::AtomicBool;
@@ -18,6 +22,7 @@ use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 
+use crate::catalog::MemoryCatalog;
 use crate::domain::StatusWeights;
 use crate::http::access::{Policy, Rule};
 use crate::metrics::Metrics;
@@ -30,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Set on SIGTERM: readiness turns 503 so that balancers stop routing.
     pub draining: Arc<AtomicBool>,
+    /// The catalog in memory, unless `preferred_item.source` is `database`.
+    pub catalog: Option<Arc<MemoryCatalog>>,
 }
 
 #[derive(OpenApi)]
@@ -158,6 +165,35 @@ where
     let (app, mut openapi) = mounted;
     require_credentials(&mut openapi);
     (app, openapi)
+}
+
+/// After a successful write, waits until this replica's catalog in memory
+/// has read the change feed past it, so that the write's response is sent
+/// only once a read through this replica sees it. A write whose catch-up
+/// fails (the database went away right after the commit) is answered as
+/// committed; the follower applies it when the database is back.
+pub async fn catch_up_after_writes(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) && !request.path().starts_with("/preferreditem");
+    let catalog = if writes {
+        request
+            .app_data::<actix_web::web::Data<AppState>>()
+            .and_then(|state| state.catalog.clone())
+    } else {
+        None
+    };
+    let response = next.call(request).await?;
+    if let Some(catalog) = catalog.filter(|_| response.status().is_success()) {
+        if let Err(e) = catalog.catch_up().await {
+            tracing::warn!(error = %e, "the catalog could not catch up with a write");
+        }
+    }
+    Ok(response)
 }
 
 /// The routes of the metrics listener: `GET /metrics` and nothing else.

@@ -5,6 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::AppState;
 use crate::db;
+use crate::db::preferred_item::Shortlist;
 use crate::domain::{Decision, PreferredItemQuery, Strategy, StrategyKind};
 use crate::http::docs::{BodyProblems, NoCandidate};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
@@ -26,14 +27,70 @@ impl RequestBody for BatchRequest {
     const LARGE: bool = true;
 }
 
-/// Answers parsed queries with one database round trip per kind of lookup.
+/// Where an answer came from: the catalog version, and how stale it may be
+/// when the database is away. Nothing for the database source.
+#[derive(Default)]
+struct Provenance {
+    version: Option<u64>,
+    stale_seconds: Option<u64>,
+}
+
+impl Provenance {
+    fn respond(&self, body: &impl serde::Serialize) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        if let Some(version) = self.version {
+            response.insert_header(("X-Catalog-Version", version.to_string()));
+        }
+        if let Some(stale) = self.stale_seconds {
+            response.insert_header(("X-Catalog-Stale-Seconds", stale.to_string()));
+        }
+        response.json(body)
+    }
+}
+
+/// Shortlists from the catalog in memory, or with one database round trip
+/// per kind of lookup.
+async fn shortlists(
+    state: &AppState,
+    queries: &[&PreferredItemQuery],
+) -> ApiResult<(Vec<Shortlist>, Provenance)> {
+    let Some(catalog) = &state.catalog else {
+        let shortlists = db::preferred_item::shortlists(&state.pool, queries).await?;
+        return Ok((shortlists, Provenance::default()));
+    };
+    if !catalog.is_loaded() {
+        return Err(ApiError::Unavailable(anyhow::anyhow!(
+            "the catalog is still loading"
+        )));
+    }
+    let answer = if queries.len() > 50 {
+        let catalog = catalog.clone();
+        let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
+            catalog.shortlists(&refs)
+        })
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?
+    } else {
+        catalog.shortlists(queries)
+    };
+    let freshness = catalog.freshness();
+    let provenance = Provenance {
+        version: Some(answer.version),
+        stale_seconds: (!freshness.connected).then(|| freshness.lag.as_secs_f64().ceil() as u64),
+    };
+    Ok((answer.shortlists, provenance))
+}
+
+/// Answers parsed queries.
 async fn decide_all(
     state: &AppState,
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
-) -> ApiResult<Vec<Option<Decision>>> {
-    let shortlists = db::preferred_item::shortlists(&state.pool, queries).await?;
-    let work: Vec<(u32, db::preferred_item::Shortlist)> = queries
+) -> ApiResult<(Vec<Option<Decision>>, Provenance)> {
+    let (shortlists, provenance) = shortlists(state, queries).await?;
+    let work: Vec<(u32, Shortlist)> = queries
         .iter()
         .map(|q| q.alternatives)
         .zip(shortlists)
@@ -59,7 +116,7 @@ async fn decide_all(
             .metrics
             .observe_outcome(strategy.kind().as_str(), decision.is_some());
     }
-    Ok(decisions)
+    Ok((decisions, provenance))
 }
 
 async fn answer_one(
@@ -69,12 +126,12 @@ async fn answer_one(
 ) -> ApiResult<HttpResponse> {
     let query = request.parse()?;
     let strategy = kind.with_weights(state.weights);
-    let decision = decide_all(state, strategy, &[&query])
-        .await?
+    let (mut decisions, provenance) = decide_all(state, strategy, &[&query]).await?;
+    let decision = decisions
         .pop()
         .flatten()
         .ok_or_else(|| ApiError::NotFound(NOT_FOUND.into()))?;
-    Ok(HttpResponse::Ok().json(PreferredItemResponse::from(&decision)))
+    Ok(provenance.respond(&PreferredItemResponse::from(&decision)))
 }
 
 /// The preferred item by rank.
@@ -150,9 +207,9 @@ async fn preferred_batch(
         .await
         .map_err(|e| ApiError::Unexpected(e.into()))??;
     let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
-    let mut decisions = decide_all(&state, kind.with_weights(state.weights), &valid)
-        .await?
-        .into_iter();
+    let (decisions, provenance) =
+        decide_all(&state, kind.with_weights(state.weights), &valid).await?;
+    let mut decisions = decisions.into_iter();
     let results = parsed
         .into_iter()
         .map(|p| match p {
@@ -167,7 +224,7 @@ async fn preferred_batch(
             },
         })
         .collect();
-    Ok(HttpResponse::Ok().json(BatchResponse {
+    Ok(provenance.respond(&BatchResponse {
         strategy: kind,
         results,
     }))

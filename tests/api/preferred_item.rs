@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::harness::{bricks_json, spawn_app, spawn_app_with, TestApp};
+use preferred_item_service::config::Source;
+
+use crate::harness::{bricks_json, spawn_app_from, TestApp};
 
 const NOT_FOUND: &str = "No preferred item found for the provided bricks";
 
@@ -31,9 +33,8 @@ fn order(reply: &crate::harness::Reply) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn the_first_versions_cases_on_the_demo_data() {
-    let app = spawn_app_with(|s| s.demo_data = Some(true)).await;
+async fn the_first_versions_cases_on_the_demo_data(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
 
     let item1 = ask(&app, "/preferreditem", query(&[(1, &[1, 2]), (2, &[3, 4])])).await;
     assert_eq!(
@@ -58,9 +59,8 @@ async fn the_first_versions_cases_on_the_demo_data() {
     assert_eq!(none.body["detail"], NOT_FOUND);
 }
 
-#[tokio::test]
-async fn rank_and_score_disagree_where_the_specification_says_they_should() {
-    let app = spawn_app_with(|s| s.demo_data = Some(true)).await;
+async fn rank_and_score_disagree_where_the_specification_says_they_should(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
     // Bricks 2:[1,2]: item8 Normal 7.0, item9 Novelty 3.0, item10 Outgoing
     // 3.0, item11 Discontinued 10.0. Scores: 3/7=0.43, 2/3=0.67, 1/3=0.33.
     let body = json!({"bricks": bricks_json(&[(2, &[1, 2])]), "alternatives": 5});
@@ -72,9 +72,8 @@ async fn rank_and_score_disagree_where_the_specification_says_they_should() {
     assert_eq!(score.body["candidates"], 3);
 }
 
-#[tokio::test]
-async fn the_specification_example_prefers_c_under_both_strategies() {
-    let app = spawn_app().await;
+async fn the_specification_example_prefers_c_under_both_strategies(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(5, &[1])];
     app.create_priced("A", bricks, "Normal", "10.00").await;
     app.create_priced("B", bricks, "Novelty", "5.00").await;
@@ -89,9 +88,8 @@ async fn the_specification_example_prefers_c_under_both_strategies() {
     );
 }
 
-#[tokio::test]
-async fn discontinued_items_are_candidates_only_when_asked_for() {
-    let app = spawn_app().await;
+async fn discontinued_items_are_candidates_only_when_asked_for(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(1, &[1])];
     app.create_priced("old", bricks, "Discontinued", "1").await;
 
@@ -115,9 +113,8 @@ async fn discontinued_items_are_candidates_only_when_asked_for() {
     assert_eq!(preferred(&scored), "old");
 }
 
-#[tokio::test]
-async fn items_without_master_data_are_never_preferred() {
-    let app = spawn_app().await;
+async fn items_without_master_data_are_never_preferred(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(1, &[1])];
     app.create_item("bare", bricks).await;
     app.create_priced("priced", bricks, "Outgoing", "900").await;
@@ -132,9 +129,8 @@ async fn items_without_master_data_are_never_preferred() {
     assert_eq!(reply.body["candidates"], 1);
 }
 
-#[tokio::test]
-async fn exact_matching_counts_repeated_bricks_and_ignores_list_order() {
-    let app = spawn_app().await;
+async fn exact_matching_counts_repeated_bricks_and_ignores_list_order(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     app.create_priced("once", &[(1, &[1]), (2, &[2])], "Normal", "1")
         .await;
     app.create_priced("twice", &[(1, &[1]), (2, &[2]), (1, &[1])], "Normal", "1")
@@ -151,9 +147,8 @@ async fn exact_matching_counts_repeated_bricks_and_ignores_list_order() {
     assert_eq!(order(&twice), ["twice"]);
 }
 
-#[tokio::test]
-async fn contains_matching_needs_enough_of_each_repeated_brick() {
-    let app = spawn_app().await;
+async fn contains_matching_needs_enough_of_each_repeated_brick(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     app.create_priced("one-a", &[(1, &[1]), (3, &[3])], "Normal", "1")
         .await;
     app.create_priced("two-a", &[(1, &[1]), (1, &[1]), (3, &[3])], "Normal", "2")
@@ -182,9 +177,8 @@ async fn contains_matching_needs_enough_of_each_repeated_brick() {
     .assert_problem(404, &[]);
 }
 
-#[tokio::test]
-async fn colour_order_makes_a_different_brick() {
-    let app = spawn_app().await;
+async fn colour_order_makes_a_different_brick(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     app.create_priced("forward", &[(1, &[1, 2])], "Normal", "1")
         .await;
     ask(&app, "/preferreditem", query(&[(1, &[2, 1])]))
@@ -203,9 +197,8 @@ async fn colour_order_makes_a_different_brick() {
     );
 }
 
-#[tokio::test]
-async fn ties_fall_to_the_lower_identifier_in_byte_order() {
-    let app = spawn_app().await;
+async fn ties_fall_to_the_lower_identifier_in_byte_order(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(1, &[1])];
     for id in ["b", "a", "B", "_"] {
         app.create_priced(id, bricks, "Normal", "2.5").await;
@@ -219,9 +212,8 @@ async fn ties_fall_to_the_lower_identifier_in_byte_order() {
     assert_eq!(order(&reply), ["B", "_", "a", "b"]);
 }
 
-#[tokio::test]
-async fn alternatives_come_in_order_and_stop_at_the_candidates() {
-    let app = spawn_app().await;
+async fn alternatives_come_in_order_and_stop_at_the_candidates(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(1, &[1])];
     // Ten Normal items and two of every other status: the shortlist per
     // status must still give the right overall order.
@@ -252,9 +244,8 @@ async fn alternatives_come_in_order_and_stop_at_the_candidates() {
     assert_eq!(order(&score).len(), 12);
 }
 
-#[tokio::test]
-async fn query_rule_violations_are_422_naming_each_field() {
-    let app = spawn_app().await;
+async fn query_rule_violations_are_422_naming_each_field(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let cases = [
         (json!({"bricks": []}), vec!["bricks"]),
         (
@@ -287,9 +278,8 @@ async fn query_rule_violations_are_422_naming_each_field() {
     }
 }
 
-#[tokio::test]
-async fn a_batch_answers_hits_misses_and_invalid_queries_in_order() {
-    let app = spawn_app_with(|s| s.demo_data = Some(true)).await;
+async fn a_batch_answers_hits_misses_and_invalid_queries_in_order(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
     let batch = json!({
         "strategy": "score",
         "queries": [
@@ -323,9 +313,8 @@ async fn a_batch_answers_hits_misses_and_invalid_queries_in_order() {
     assert_eq!(results[4]["alternatives"].as_array().unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn a_batch_defaults_to_rank_and_matches_single_requests() {
-    let app = spawn_app_with(|s| s.demo_data = Some(true)).await;
+async fn a_batch_defaults_to_rank_and_matches_single_requests(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
     let queries: Vec<Value> = [
         query(&[(1, &[1, 2]), (2, &[3, 4])]),
         json!({"bricks": bricks_json(&[(2, &[1, 2])]), "alternatives": 2}),
@@ -340,9 +329,8 @@ async fn a_batch_defaults_to_rank_and_matches_single_requests() {
     }
 }
 
-#[tokio::test]
-async fn a_batch_is_checked_as_a_whole_before_any_lookup() {
-    let app = spawn_app().await;
+async fn a_batch_is_checked_as_a_whole_before_any_lookup(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let one = query(&[(1, &[1])]);
     ask(&app, "/preferreditem/batch", json!({"queries": []}))
         .await
@@ -370,9 +358,8 @@ async fn a_batch_is_checked_as_a_whole_before_any_lookup() {
     .assert_problem(400, &["queries[0].bricks"]);
 }
 
-#[tokio::test]
-async fn a_batch_of_a_thousand_queries_is_answered_in_order() {
-    let app = spawn_app().await;
+async fn a_batch_of_a_thousand_queries_is_answered_in_order(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     for i in 0..20 {
         app.create_priced(&format!("i{i}"), &[(i, &[1])], "Normal", "1")
             .await;
@@ -391,9 +378,8 @@ async fn a_batch_of_a_thousand_queries_is_answered_in_order() {
     }
 }
 
-#[tokio::test]
-async fn writes_take_effect_on_the_next_request() {
-    let app = spawn_app().await;
+async fn writes_take_effect_on_the_next_request(source: Source) {
+    let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(1, &[1])];
     app.create_priced("a", bricks, "Normal", "5").await;
     app.create_priced("b", bricks, "Normal", "6").await;
@@ -430,9 +416,8 @@ async fn writes_take_effect_on_the_next_request() {
         .assert_problem(404, &[]);
 }
 
-#[tokio::test]
-async fn score_weights_come_from_configuration() {
-    let app = spawn_app_with(|s| {
+async fn score_weights_come_from_configuration(source: Source) {
+    let app = spawn_app_from(source, |s| {
         s.preferred_item.weights.outgoing = rust_decimal::Decimal::from(100);
     })
     .await;
@@ -449,3 +434,23 @@ async fn score_weights_come_from_configuration() {
         "normal"
     );
 }
+
+crate::for_both_sources!(
+    the_first_versions_cases_on_the_demo_data,
+    rank_and_score_disagree_where_the_specification_says_they_should,
+    the_specification_example_prefers_c_under_both_strategies,
+    discontinued_items_are_candidates_only_when_asked_for,
+    items_without_master_data_are_never_preferred,
+    exact_matching_counts_repeated_bricks_and_ignores_list_order,
+    contains_matching_needs_enough_of_each_repeated_brick,
+    colour_order_makes_a_different_brick,
+    ties_fall_to_the_lower_identifier_in_byte_order,
+    alternatives_come_in_order_and_stop_at_the_candidates,
+    query_rule_violations_are_422_naming_each_field,
+    a_batch_answers_hits_misses_and_invalid_queries_in_order,
+    a_batch_defaults_to_rank_and_matches_single_requests,
+    a_batch_is_checked_as_a_whole_before_any_lookup,
+    a_batch_of_a_thousand_queries_is_answered_in_order,
+    writes_take_effect_on_the_next_request,
+    score_weights_come_from_configuration,
+);

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 
-use crate::harness::{spawn_app, TestApp};
+use preferred_item_service::config::Source;
+
+use crate::harness::{spawn_app_from, TestApp};
 use crate::oracle::*;
 
 const CASES: u32 = 300;
@@ -27,6 +29,7 @@ async fn load(app: &TestApp, catalog: &[RawItem]) {
         .await
         .unwrap();
     if catalog.is_empty() {
+        app.settle().await;
         return;
     }
     let items: Vec<Value> = catalog
@@ -143,14 +146,13 @@ async fn check(
     Ok(())
 }
 
-#[test]
-fn the_service_answers_as_the_oracle_does() {
+fn the_service_answers_as_the_oracle_does(source: Source) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let app = runtime.block_on(spawn_app());
+    let app = runtime.block_on(spawn_app_from(source, |_| {}));
     let mut runner = TestRunner::new(Config::with_cases(CASES));
     let cases = (raw_catalog(), prop::collection::vec(raw_query(), 1..6));
     let result = runner.run(&cases, |(catalog, queries)| {
@@ -159,4 +161,14 @@ fn the_service_answers_as_the_oracle_does() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
+}
+
+#[test]
+fn the_memory_source_answers_as_the_oracle_does() {
+    the_service_answers_as_the_oracle_does(Source::Memory);
+}
+
+#[test]
+fn the_database_source_answers_as_the_oracle_does() {
+    the_service_answers_as_the_oracle_does(Source::Database);
 }

@@ -6,7 +6,8 @@
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::harness::{bricks_json, spawn_app};
+use crate::harness::{bricks_json, spawn_app_with};
+use preferred_item_service::config::Source;
 
 const EXACT: &str = include_str!("../../src/db/queries/shortlist_exact.sql");
 const CONTAINS_ONE: &str = include_str!("../../src/db/queries/shortlist_contains_one.sql");
@@ -150,7 +151,7 @@ fn rows_read(all: &[Node], index: &str) -> u64 {
 
 #[tokio::test]
 async fn lookups_use_their_indexes_and_read_only_what_they_return() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.preferred_item.source = Source::Database).await;
     load_catalog(&app.pool).await;
     let hot_signature: Vec<u8> = sqlx::query_scalar("SELECT sha256('hot')")
         .fetch_one(&app.pool)

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use preferred_item_service::auth::AuthMode;
-use preferred_item_service::config::Settings;
+use preferred_item_service::config::{Settings, Source};
 use preferred_item_service::local_postgres::LocalCluster;
 use preferred_item_service::startup::Application;
 use preferred_item_service::telemetry::{self, LogFormat};
@@ -76,6 +76,35 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_on(server_url(), adjust).await
 }
 
+/// `spawn_app_with` with preferred-item answers from `source`.
+pub async fn spawn_app_from(source: Source, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(|s| {
+        s.preferred_item.source = source;
+        adjust(s);
+    })
+    .await
+}
+
+/// Runs each named `async fn(Source)` as two tests, `memory::name` and
+/// `database::name`: the preferred-item tests hold for both sources.
+#[macro_export]
+macro_rules! for_both_sources {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(preferred_item_service::config::Source::Memory).await
+            })*
+        }
+        mod database {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(preferred_item_service::config::Source::Database).await
+            })*
+        }
+    };
+}
+
 /// A fresh, empty database on the server at `server`; its URL.
 pub async fn create_database_on(server: &str) -> String {
     let name = format!("pis_test_{}", uuid::Uuid::new_v4().simple());
@@ -112,6 +141,18 @@ pub async fn spawn_app_on(server: &str, adjust: impl FnOnce(&mut Settings)) -> T
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(application.run());
+    if settings.preferred_item.source == Source::Memory {
+        // Preferred-item routes answer 503 until the first snapshot is in.
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let ready = client.get(format!("{address}/health/ready")).send().await;
+            if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
     TestApp {
         address,
         metrics_address,
@@ -265,6 +306,38 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Waits until this replica's catalog in memory holds what the tables
+    /// hold (after writes that did not go through it), for at most 5 s.
+    pub async fn settle(&self) {
+        let Some(metrics) = &self.metrics_address else {
+            return;
+        };
+        let (items, digest) = preferred_item_service::catalog::database_digest(&self.pool)
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let reply = self
+                .client
+                .get(format!("{metrics}/catalog"))
+                .send()
+                .await
+                .unwrap();
+            if reply.status() == StatusCode::NOT_FOUND {
+                return;
+            }
+            let body: Value = reply.json().await.unwrap();
+            if body["digest"] == digest.as_str() && body["items"] == items {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the catalog in memory did not reach the tables' state: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// The status and price copied onto items and item_bricks agree with
     /// master data everywhere.
     pub async fn assert_copies_consistent(&self) {

@@ -1,0 +1,253 @@
+//! Reading the catalog for a replica's memory: whole snapshots, and the
+//! change feed that migration 0005 has every write fill in.
+//!
+//! Commit-safe order: a feed row carries the id of the transaction that
+//! wrote it. Each read runs in one REPEATABLE READ snapshot and takes that
+//! snapshot's `xmin`, the oldest transaction still running: every
+//! transaction below it has finished, so no row below it can appear later.
+//! A reader keeps `below` (the `xmin` of its last read) and the sequence
+//! numbers it has already applied at or above it. The next read takes the
+//! rows at or above `below` that it has not applied, whatever their
+//! sequence numbers, and the current state of the identifiers they name,
+//! from the same snapshot. A transaction that took a low sequence number
+//! and commits late is read when it becomes visible; it is never skipped.
+
+use futures_util::TryStreamExt;
+use rust_decimal::Decimal;
+use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashSet;
+
+use crate::domain::{Price, Status};
+
+/// The channel the feed's triggers notify.
+pub const CHANNEL: &str = "catalog_changes";
+
+/// One item as the tables hold it, with its master data if it has any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogRow {
+    pub identifier: String,
+    pub designs: Vec<i32>,
+    pub color_counts: Vec<i32>,
+    pub colors: Vec<i32>,
+    /// The first 16 bytes of the stored SHA-256 signature.
+    pub signature: u128,
+    pub master_data: Option<(Status, Price)>,
+}
+
+type RawRow = (
+    String,
+    Vec<i32>,
+    Vec<i32>,
+    Vec<i32>,
+    Vec<u8>,
+    Option<i16>,
+    Option<Decimal>,
+);
+
+fn catalog_row(raw: RawRow) -> Result<CatalogRow, sqlx::Error> {
+    let (identifier, designs, color_counts, colors, signature, rank, price) = raw;
+    let invalid = |what: &str| {
+        sqlx::Error::Decode(format!("stored {what} of {identifier:?} is invalid").into())
+    };
+    let signature = signature
+        .get(..16)
+        .and_then(|s| <[u8; 16]>::try_from(s).ok())
+        .map(u128::from_be_bytes)
+        .ok_or_else(|| invalid("signature"))?;
+    let master_data = match (rank, price) {
+        (Some(rank), Some(price)) => {
+            let status = usize::try_from(rank)
+                .ok()
+                .and_then(|r| Status::ALL.get(r).copied())
+                .ok_or_else(|| invalid("status"))?;
+            let price = Price::from_decimal(price, "price").map_err(|_| invalid("price"))?;
+            Some((status, price))
+        }
+        _ => None,
+    };
+    Ok(CatalogRow {
+        identifier,
+        designs,
+        color_counts,
+        colors,
+        signature,
+        master_data,
+    })
+}
+
+const SELECT_ROWS: &str = "SELECT i.identifier, i.brick_designs, i.brick_color_counts, \
+     i.brick_colors, i.signature, md.status_rank, md.price \
+     FROM items i LEFT JOIN master_data md ON md.identifier = i.identifier";
+
+/// Where a reader stands in the feed.
+#[derive(Debug, Clone, Default)]
+pub struct Position {
+    /// Every transaction below this id is applied (or had no rows).
+    pub below: u64,
+    /// Rows at or above `below` that are applied already.
+    pub applied: HashSet<i64>,
+}
+
+/// What a read of the feed found.
+pub enum Changes {
+    /// The feed cannot say what changed (a bulk load or TRUNCATE, or rows
+    /// trimmed before this reader saw them): load a snapshot.
+    Reload,
+    /// The current state of each named identifier (`None`: gone), and the
+    /// position after applying them.
+    Rows {
+        rows: Vec<(String, Option<CatalogRow>)>,
+        position: Position,
+    },
+}
+
+type Snapshot = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// A read-only transaction on one snapshot, with no statement timeout (a
+/// whole catalog streams through it), and the snapshot's `xmin` and the
+/// feed's `trimmed_below`. Dropped without commit, it rolls back.
+async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, u64), sqlx::Error> {
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await?;
+    let conn: &mut PgConnection = &mut tx;
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    let (xmin, trimmed): (i64, i64) = sqlx::query_as(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
+                trimmed_below::text::bigint FROM catalog_feed",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((tx, xmin as u64, trimmed as u64))
+}
+
+/// The feed rows at or above `below`: (sequence number, transaction id,
+/// identifier or `None` for a reload marker).
+async fn feed_rows(
+    conn: &mut PgConnection,
+    below: u64,
+) -> Result<Vec<(i64, i64, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, xid::text::bigint, identifier FROM catalog_changes \
+         WHERE xid >= $1::bigint::text::xid8",
+    )
+    .bind(below as i64)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Streams every item to `each`, and returns the feed position of the
+/// snapshot they were read from.
+pub async fn snapshot(
+    pool: &PgPool,
+    mut each: impl FnMut(CatalogRow),
+) -> Result<Position, sqlx::Error> {
+    let (mut tx, xmin, _) = begin_snapshot(pool).await?;
+    let conn: &mut PgConnection = &mut tx;
+    let applied = feed_rows(&mut *conn, xmin)
+        .await?
+        .into_iter()
+        .map(|(seq, _, _)| seq)
+        .collect();
+    {
+        let mut rows = sqlx::query_as::<_, RawRow>(SELECT_ROWS).fetch(&mut *conn);
+        while let Some(raw) = rows.try_next().await? {
+            each(catalog_row(raw)?);
+        }
+    }
+    tx.commit().await?;
+    Ok(Position {
+        below: xmin,
+        applied,
+    })
+}
+
+/// What changed since `position`, read in one snapshot.
+pub async fn changes(pool: &PgPool, position: &Position) -> Result<Changes, sqlx::Error> {
+    let (mut tx, xmin, trimmed_below) = begin_snapshot(pool).await?;
+    let conn: &mut PgConnection = &mut tx;
+    if trimmed_below > position.below {
+        return Ok(Changes::Reload);
+    }
+    let feed = feed_rows(&mut *conn, position.below).await?;
+    let below = xmin.max(position.below);
+    let mut named = Vec::new();
+    for (seq, _, identifier) in feed.iter().filter(|r| !position.applied.contains(&r.0)) {
+        match identifier {
+            Some(identifier) => named.push(identifier.clone()),
+            None => {
+                tracing::debug!(seq, "the feed asks for a fresh snapshot");
+                return Ok(Changes::Reload);
+            }
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut found: Vec<CatalogRow> = if named.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as::<_, RawRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT_ROWS} WHERE i.identifier = ANY($1)"
+        )))
+        .bind(&named)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(catalog_row)
+        .collect::<Result<_, _>>()?
+    };
+    tx.commit().await?;
+    found.sort_unstable_by(|a, b| a.identifier.cmp(&b.identifier));
+    let mut found = found.into_iter().peekable();
+    let rows = named
+        .into_iter()
+        .map(|identifier| {
+            let row = found.next_if(|r| r.identifier == identifier);
+            (identifier, row)
+        })
+        .collect();
+    // Rows below the new `below` can never be read again; those at or
+    // above it are remembered so that the next read skips them.
+    let applied = feed
+        .iter()
+        .filter(|(_, xid, _)| *xid as u64 >= below)
+        .map(|(seq, _, _)| *seq)
+        .collect();
+    Ok(Changes::Rows {
+        rows,
+        position: Position { below, applied },
+    })
+}
+
+/// Deletes feed rows older than `retention_secs` whose transactions have
+/// all finished, and raises `trimmed_below` past them in the same
+/// transaction. Returns how many rows went.
+pub async fn trim(pool: &PgPool, retention_secs: u64) -> Result<u64, sqlx::Error> {
+    let (gone,): (i64,) = sqlx::query_as(
+        "WITH gone AS (
+             DELETE FROM catalog_changes
+             WHERE recorded_at < now() - make_interval(secs => $1)
+               AND xid < pg_snapshot_xmin(pg_current_snapshot())
+             RETURNING xid::text::bigint AS xid
+         ), raised AS (
+             UPDATE catalog_feed
+             SET trimmed_below = greatest(trimmed_below, ((SELECT max(xid) FROM gone) + 1)::text::xid8)
+             WHERE EXISTS (SELECT 1 FROM gone)
+         )
+         SELECT count(*) FROM gone",
+    )
+    .bind(retention_secs as f64)
+    .fetch_one(pool)
+    .await?;
+    Ok(gone as u64)
+}
+
+/// A connection that listens on the feed's channel.
+pub async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
