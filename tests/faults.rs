@@ -7,7 +7,7 @@ mod harness;
 
 use harness::TestApp as App;
 use preferred_item_service::auth::{AuthMode, KeyRing};
-use preferred_item_service::config::Settings;
+use preferred_item_service::config::{Settings, Source};
 use preferred_item_service::local_postgres::LocalCluster;
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
@@ -27,9 +27,12 @@ static EXCLUSIVE: AsyncMutex<()> = AsyncMutex::const_new(());
 const ACQUIRE_MS: u64 = 1000;
 
 /// The application with the demo catalog, write keys on and a small,
-/// impatient pool, on a fresh database of this binary's cluster.
+/// impatient pool, on a fresh database of this binary's cluster. Answers
+/// come from the database unless `adjust` says otherwise: these tests are
+/// about what each request does when the database fails it.
 async fn spawn(adjust: impl FnOnce(&mut Settings)) -> App {
     harness::spawn_app_on(&cluster().url("postgres"), |settings| {
+        settings.preferred_item.source = Source::Database;
         settings.demo_data = Some(true);
         settings.auth.mode = AuthMode::Writes;
         settings.auth.keys = KeyRing::parse(&["write:writer-key-0123456789".into()]).unwrap();
@@ -360,4 +363,190 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     });
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+/// A preferred-item answer with its catalog headers.
+async fn answer(app: &App) -> (u16, serde_json::Value, Option<String>, Option<String>) {
+    let response = app
+        .client
+        .post(format!("{}/preferreditem", app.address))
+        .header("content-type", "application/json")
+        .body(QUERY)
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (version, stale) = (
+        header("x-catalog-version"),
+        header("x-catalog-stale-seconds"),
+    );
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or_default(),
+        version,
+        stale,
+    )
+}
+
+#[tokio::test]
+async fn with_the_database_stopped_the_memory_catalog_answers_and_catches_up_after() {
+    let _turn = EXCLUSIVE.lock().await;
+    let app = spawn(|s| s.preferred_item.source = Source::Memory).await;
+    let (status, before, version, stale) = answer(&app).await;
+    assert_eq!(status, 200, "{before}");
+    assert!(version.is_some());
+    assert_eq!(stale, None, "no staleness while the database answers");
+
+    cluster().stop("fast").unwrap();
+    // The follower notices at its next read, within one poll interval.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        answers.push(answer(&app).await);
+    }
+    let write = app
+        .client
+        .put(format!("{}/masterdata/item1", app.address))
+        .bearer_auth("writer-key-0123456789")
+        .json(&json!({"status": "Normal", "price": 7}))
+        .send()
+        .await
+        .unwrap();
+    let write_status = write.status().as_u16();
+    let write_body = write.text().await.unwrap();
+    let ready = app.get("/health/ready").await;
+    let live_while_down = app.status_of("/health/live").await;
+    cluster().start_throwaway_again().unwrap();
+
+    for (status, body, version, stale) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body, &before, "the last applied state answers");
+        assert!(version.is_some());
+        let stale: u64 = stale
+            .as_deref()
+            .expect("a staleness header")
+            .parse()
+            .unwrap();
+        assert!((1..=3).contains(&stale), "stale for {stale} s");
+    }
+    assert_eq!(write_status, 503, "{write_body}");
+    assert_no_leak(&write_body);
+    assert_eq!(
+        ready.status, 200,
+        "reads are served, so the replica stays ready"
+    );
+    assert_eq!(ready.body["status"], "degraded");
+    assert_eq!(live_while_down, 200);
+
+    // A change made elsewhere after the restart is served within 1 s.
+    let mut writer = loop {
+        match PgConnection::connect(&app.database_url).await {
+            Ok(connection) => break connection,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    writer
+        .execute("UPDATE master_data SET price = 7 WHERE identifier = 'item1'")
+        .await
+        .unwrap();
+    let changed = Instant::now();
+    loop {
+        let (status, body, _, stale) = answer(&app).await;
+        if status == 200 && body["item_info"]["price"] == json!(7) {
+            assert_eq!(stale, None, "caught up, so no longer stale");
+            break;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(1),
+            "the change was not served within 1 s: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    println!(
+        "change after the restart served after {:?}",
+        changed.elapsed()
+    );
+    assert_eq!(app.get("/health/ready").await.body["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_restart_under_load_never_interrupts_memory_answers() {
+    let _turn = EXCLUSIVE.lock().await;
+    let app = Arc::new(spawn(|s| s.preferred_item.source = Source::Memory).await);
+    let until = Instant::now() + Duration::from_secs(5);
+    let (log, handles) = start_load(app.clone(), 6, until);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    cluster().stop("immediate").unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    cluster().start_throwaway_again().unwrap();
+    for h in handles {
+        h.await.unwrap();
+    }
+    let log = log.lock().unwrap();
+    assert!(log.len() > 50, "the load ran: {} requests", log.len());
+    for (_, took, status, body) in log.iter() {
+        assert_eq!(*status, 200, "{body}");
+        assert!(
+            *took < Duration::from_millis(500),
+            "an answer took {took:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readiness_waits_for_the_first_snapshot() {
+    let _turn = EXCLUSIVE.lock().await;
+    // A database whose feed table is locked: the snapshot cannot start.
+    let url = harness::create_database_on(&cluster().url("postgres")).await;
+    let pool = preferred_item_service::pool(&test_pool_options(), &url).unwrap();
+    preferred_item_service::migrate(&pool).await.unwrap();
+    preferred_item_service::seed_demo_data(&pool).await.unwrap();
+    let mut locker = PgConnection::connect(&url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker
+        .execute("LOCK TABLE catalog_feed IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let mut settings = harness::test_settings();
+    settings.database.url = Some(url.clone().into());
+    let application = preferred_item_service::startup::Application::build(&settings, pool).unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run());
+    let client = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let (client, address) = (client.clone(), address.clone());
+        async move {
+            let request = if path == "/preferreditem" {
+                client
+                    .post(format!("{address}{path}"))
+                    .header("content-type", "application/json")
+                    .body(QUERY)
+            } else {
+                client.get(format!("{address}{path}"))
+            };
+            request.send().await.unwrap().status().as_u16()
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(status("/health/live").await, 200);
+    assert_eq!(status("/health/ready").await, 503);
+    assert_eq!(status("/preferreditem").await, 503);
+
+    locker.execute("ROLLBACK").await.unwrap();
+    let released = Instant::now();
+    while status("/health/ready").await != 200 {
+        assert!(released.elapsed() < Duration::from_secs(2), "never ready");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status("/preferreditem").await, 200);
+}
+
+fn test_pool_options() -> preferred_item_service::PoolOptions {
+    harness::test_settings().pool_options()
 }
