@@ -166,10 +166,15 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // 08: connection exception; 53: insufficient resources;
             // 55P03: lock timeout; 57014: statement timeout; 57P01-57P03:
-            // shutdown, crash, start.
+            // shutdown, crash, start; 40001 and 40P01: a serialization
+            // failure or deadlock with concurrent writers, which a retry
+            // resolves.
             code.starts_with("08")
                 || code.starts_with("53")
-                || matches!(&*code, "55P03" | "57014" | "57P01" | "57P02" | "57P03")
+                || matches!(
+                    &*code,
+                    "55P03" | "57014" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
+                )
         }),
         _ => false,
     }

@@ -121,6 +121,13 @@ pub async fn create_database_on(server: &str) -> String {
 /// `spawn_app_with` on a fresh database of the server at `server`.
 pub async fn spawn_app_on(server: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let url = create_database_on(server).await;
+    spawn_replica(&url, adjust).await
+}
+
+/// Another application on the database at `url` (migrated if need be): a
+/// replica beside the ones already serving it.
+pub async fn spawn_replica(url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = url.to_owned();
     let mut settings = test_settings();
     settings.database.url = Some(SecretString::from(url.clone()));
     adjust(&mut settings);

@@ -157,6 +157,7 @@ pub async fn load_items(
                        INSERT INTO items (identifier, brick_designs, brick_color_counts, brick_colors, signature)
                        SELECT identifier, brick_designs, brick_color_counts, brick_colors, signature
                        FROM pg_temp.import_items
+                       ORDER BY identifier
                        ON CONFLICT (identifier) DO UPDATE
                        SET brick_designs = EXCLUDED.brick_designs,
                            brick_color_counts = EXCLUDED.brick_color_counts,
@@ -224,6 +225,14 @@ pub async fn load_master_data(
     )
     .await?;
 
+    // The items named stay until commit (a concurrent delete waits), so
+    // that the check below still holds when the rows go in.
+    sqlx::query(
+        "SELECT 1 FROM items i JOIN pg_temp.import_master_data s ON s.identifier = i.identifier
+         ORDER BY i.identifier FOR KEY SHARE OF i",
+    )
+    .execute(&mut *conn)
+    .await?;
     let unknown: Vec<(i64, String)> = sqlx::query_as(
         "SELECT position, identifier
          FROM pg_temp.import_master_data s
@@ -255,6 +264,7 @@ pub async fn load_master_data(
         r#"WITH written AS (
                INSERT INTO master_data (identifier, status, price)
                SELECT identifier, status, price FROM pg_temp.import_master_data
+               ORDER BY identifier
                ON CONFLICT (identifier) DO UPDATE
                SET status = EXCLUDED.status, price = EXCLUDED.price, updated_at = now()
                RETURNING (xmax = 0) AS created
@@ -272,6 +282,13 @@ pub async fn load_master_data(
              UPDATE item_bricks ib SET status_rank = md.status_rank, price = md.price
              FROM master_data md JOIN pg_temp.import_master_data s ON s.identifier = md.identifier
              WHERE ib.identifier = md.identifier;
+             -- Writers of single items keep the counts row by row; the
+             -- recount below must not interleave with them (it would insert
+             -- a count they are inserting too), so it waits for those in
+             -- flight and holds off new ones until commit. Taken after this
+             -- load's row locks, so a writer blocked on one of those rows
+             -- holds no count yet.
+             LOCK TABLE signature_counts IN SHARE ROW EXCLUSIVE MODE;
              CREATE TEMP TABLE touched_signatures ON COMMIT DROP AS
                  SELECT DISTINCT i.signature FROM items i
                  JOIN pg_temp.import_master_data s ON s.identifier = i.identifier;
