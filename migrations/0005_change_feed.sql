@@ -64,9 +64,19 @@ BEGIN
 END
 $$;
 
+-- Each trigger returns at once when its transaction has written a marker
+-- already (a bulk load after TRUNCATE): there is nothing left to name.
+CREATE FUNCTION catalog_feed_marked() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT current_setting('catalog.feed_rows', true) = '-1'
+$$;
+
 CREATE FUNCTION catalog_feed_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF catalog_feed_marked() THEN
+        RETURN NULL;
+    END IF;
     IF catalog_feed_may_record((SELECT count(*) FROM (SELECT 1 FROM new_rows LIMIT 10001) s)) THEN
         INSERT INTO catalog_changes (identifier) SELECT identifier FROM new_rows;
     END IF;
@@ -77,6 +87,9 @@ $$;
 CREATE FUNCTION catalog_feed_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF catalog_feed_marked() THEN
+        RETURN NULL;
+    END IF;
     IF catalog_feed_may_record((SELECT count(*) FROM (SELECT 1 FROM old_rows LIMIT 10001) s)) THEN
         INSERT INTO catalog_changes (identifier) SELECT identifier FROM old_rows;
     END IF;
@@ -89,6 +102,9 @@ $$;
 CREATE FUNCTION catalog_feed_items_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF catalog_feed_marked() THEN
+        RETURN NULL;
+    END IF;
     IF catalog_feed_may_record((SELECT count(*) FROM (
         SELECT 1
         FROM new_rows n FULL JOIN old_rows o ON o.identifier = n.identifier
@@ -109,6 +125,9 @@ $$;
 CREATE FUNCTION catalog_feed_master_data_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF catalog_feed_marked() THEN
+        RETURN NULL;
+    END IF;
     IF catalog_feed_may_record((SELECT count(*) FROM (
         SELECT 1
         FROM new_rows n FULL JOIN old_rows o ON o.identifier = n.identifier

@@ -23,7 +23,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
 
-use crate::db::catalog_feed::{self, Changes, Position};
+use crate::db::catalog_feed::{self, CatalogRow, Changes, Position};
+
+/// Rows per batch handed from the snapshot reader to the store builder.
+const BATCH: usize = 4096;
 use crate::db::preferred_item::Shortlist;
 use crate::domain::PreferredItemQuery;
 
@@ -211,19 +214,42 @@ impl MemoryCatalog {
         match changes {
             Changes::Reload => {
                 let loading = Instant::now();
-                let mut store = Store::default();
-                let position = catalog_feed::snapshot(&self.pool, |row| store.push(&row)).await?;
-                let store = tokio::task::spawn_blocking(move || {
+                // Rows are decoded here and stored on a thread of their
+                // own, in batches, so that both cores work on a large load.
+                let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
+                let builder = tokio::task::spawn_blocking(move || {
+                    let mut store = Store::default();
+                    for batch in batches {
+                        for row in &batch {
+                            store.push(row);
+                        }
+                    }
+                    let indexing = Instant::now();
                     store.finish();
-                    store
+                    (store, indexing.elapsed())
+                });
+                let mut batch = Vec::with_capacity(BATCH);
+                let loaded = catalog_feed::snapshot(&self.pool, |row| {
+                    batch.push(row);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let _ = sender.send(full);
+                    }
                 })
-                .await?;
+                .await;
+                let _ = sender.send(batch);
+                drop(sender);
+                let streamed = loading.elapsed();
+                let (store, indexing) = builder.await?;
+                let position = loaded?;
                 let (items, bytes) = (store.items(), store.heap_bytes());
                 *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
                 tracing::info!(
                     items,
                     heap_mib = bytes / (1024 * 1024),
                     seconds = loading.elapsed().as_secs_f64(),
+                    streamed_seconds = streamed.as_secs_f64(),
+                    indexing_seconds = indexing.as_secs_f64(),
                     "catalog snapshot loaded"
                 );
                 self.version.store(position.below, Ordering::Release);

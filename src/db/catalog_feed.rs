@@ -76,9 +76,11 @@ fn catalog_row(raw: RawRow) -> Result<CatalogRow, sqlx::Error> {
     })
 }
 
+/// Items with the status and price that master data copies onto them (a
+/// trigger keeps the copies in step; see migration 0002): no join, so a
+/// snapshot of a million items streams in about half the time.
 const SELECT_ROWS: &str = "SELECT i.identifier, i.brick_designs, i.brick_color_counts, \
-     i.brick_colors, i.signature, md.status_rank, md.price \
-     FROM items i LEFT JOIN master_data md ON md.identifier = i.identifier";
+     i.brick_colors, i.signature, i.status_rank, i.price FROM items i";
 
 /// Where a reader stands in the feed.
 #[derive(Debug, Clone, Default)]

@@ -27,6 +27,14 @@ impl RequestBody for BatchRequest {
     const LARGE: bool = true;
 }
 
+/// Whether a batch with queries of these brick counts is worth moving off
+/// the HTTP worker: a hundred queries of a few bricks take well under a
+/// millisecond, a thousand queries of hundreds of bricks take long enough
+/// to hold up the worker's other requests, /health/live included.
+fn is_heavy(bricks: impl Iterator<Item = usize>) -> bool {
+    bricks.sum::<usize>() > 2_000
+}
+
 /// Where an answer came from: the catalog version, and how stale it may be
 /// when the database is away. Nothing for the database source.
 #[derive(Default)]
@@ -63,7 +71,7 @@ async fn shortlists(
             "the catalog is still loading"
         )));
     }
-    let answer = if queries.len() > 50 {
+    let answer = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
         let catalog = catalog.clone();
         let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
         tokio::task::spawn_blocking(move || {
@@ -102,7 +110,7 @@ async fn decide_all(
             })
             .collect::<Vec<_>>()
     };
-    let decisions = if queries.len() > 50 {
+    let decisions = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
         // Large batches are decided off the worker thread, so that it keeps
         // answering other requests, /health/live included.
         tokio::task::spawn_blocking(decide)
@@ -199,13 +207,17 @@ async fn preferred_batch(
 ) -> ApiResult<HttpResponse> {
     // The request goes as soon as it is parsed; its share of the
     // large-body budget stays until the answer is built, as what was parsed
-    // from it is what the budget bounds. Parsing 1,000 queries is worked
+    // from it is what the budget bounds. Parsing a heavy batch is worked
     // off the HTTP worker, which keeps answering /health/live.
     let (request, _permit) = body.into_parts();
     let kind = request.strategy;
-    let parsed = tokio::task::spawn_blocking(move || request.parse())
-        .await
-        .map_err(|e| ApiError::Unexpected(e.into()))??;
+    let parsed = if is_heavy(request.queries.iter().map(|q| q.bricks.len())) {
+        tokio::task::spawn_blocking(move || request.parse())
+            .await
+            .map_err(|e| ApiError::Unexpected(e.into()))??
+    } else {
+        request.parse()?
+    };
     let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
     let (decisions, provenance) =
         decide_all(&state, kind.with_weights(state.weights), &valid).await?;

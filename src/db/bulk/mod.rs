@@ -225,14 +225,17 @@ pub async fn load_master_data(
     )
     .await?;
 
-    // The items named stay until commit (a concurrent delete waits), so
-    // that the check below still holds when the rows go in.
-    sqlx::query(
-        "SELECT 1 FROM items i JOIN pg_temp.import_master_data s ON s.identifier = i.identifier
-         ORDER BY i.identifier FOR KEY SHARE OF i",
-    )
-    .execute(&mut *conn)
-    .await?;
+    // In an upsert, the items named stay until commit (a concurrent delete
+    // waits), so that the check below still holds when the rows go in. A
+    // replace has emptied and locked the catalog already.
+    if mode == LoadMode::Upsert {
+        sqlx::query(
+            "SELECT 1 FROM items i JOIN pg_temp.import_master_data s ON s.identifier = i.identifier
+             ORDER BY i.identifier FOR KEY SHARE OF i",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let unknown: Vec<(i64, String)> = sqlx::query_as(
         "SELECT position, identifier
          FROM pg_temp.import_master_data s

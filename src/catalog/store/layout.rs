@@ -1,0 +1,395 @@
+//! The store's building blocks and its upkeep: interning, slots, the
+//! candidate order and the two indexes.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+use super::Store;
+use crate::db::catalog_feed::CatalogRow;
+use crate::domain::{Brick, BrickSet, Identifier, Price, Status};
+
+/// `price` in ten-thousandths: exact, as prices have at most four decimals.
+pub(super) fn price_key(price: Price) -> i64 {
+    let mut value = price.value();
+    value.rescale(4);
+    i64::try_from(value.mantissa()).unwrap_or(i64::MAX)
+}
+
+/// `status` of an item without master data.
+pub(super) const NO_MASTER_DATA: u8 = u8::MAX;
+pub(super) const DISCONTINUED: u8 = Status::Discontinued as u8;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Span {
+    pub(super) at: u32,
+    pub(super) len: u32,
+}
+
+impl Span {
+    pub(super) fn range(self) -> std::ops::Range<usize> {
+        self.at as usize..(self.at + self.len) as usize
+    }
+}
+
+/// Signatures are SHA-256 prefixes already: their first 8 bytes are the hash.
+#[derive(Default)]
+pub(super) struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = (value >> 64) as u64;
+    }
+}
+
+pub(super) type ExactIndex = HashMap<u128, Group, BuildHasherDefault<PrefixHasher>>;
+
+/// The candidates of one signature, in order. Most signatures have one
+/// item, which is held inline.
+#[derive(Debug, Clone)]
+pub(super) enum Group {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Group {
+    pub(super) fn as_slice(&self) -> &[u32] {
+        match self {
+            Group::One(slot) => std::slice::from_ref(slot),
+            Group::Many(slots) => slots,
+        }
+    }
+
+    pub(super) fn insert(&mut self, at: usize, slot: u32) {
+        match self {
+            Group::One(first) => {
+                let mut slots = vec![*first];
+                slots.insert(at, slot);
+                *self = Group::Many(slots);
+            }
+            Group::Many(slots) => slots.insert(at, slot),
+        }
+    }
+
+    /// Removes the slot at `at`; false when the group is then empty.
+    pub(super) fn remove(&mut self, at: usize) -> bool {
+        match self {
+            Group::One(_) => false,
+            Group::Many(slots) => {
+                slots.remove(at);
+                match slots[..] {
+                    [] => false,
+                    [only] => {
+                        *self = Group::One(only);
+                        true
+                    }
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            Group::One(_) => 0,
+            Group::Many(slots) => slots.capacity() * 4,
+        }
+    }
+}
+
+impl Store {
+    pub(super) fn name(&self, slot: u32) -> &str {
+        std::str::from_utf8(self.name_bytes(slot)).expect("identifiers are ASCII")
+    }
+
+    pub(super) fn find(&self, identifier: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(identifier);
+        self.by_name
+            .find(hash, |&s| self.name(s) == identifier)
+            .copied()
+    }
+
+    pub(super) fn find_brick(&self, brick: &Brick) -> Option<u32> {
+        let mut values = Vec::with_capacity(1 + brick.color_codes().len());
+        values.push(brick.design_id());
+        values.extend_from_slice(brick.color_codes());
+        let hash = self.hasher.hash_one(&values[..]);
+        self.brick_by_value
+            .find(hash, |&b| {
+                self.brick_values[self.brick_at[b as usize].range()] == values[..]
+            })
+            .copied()
+    }
+
+    pub(super) fn intern_brick(&mut self, values: &[i32]) -> u32 {
+        let hash = self.hasher.hash_one(values);
+        let Store {
+            brick_values,
+            brick_at,
+            brick_by_value,
+            postings,
+            hasher,
+            ..
+        } = self;
+        let found = brick_by_value
+            .find(hash, |&b| {
+                brick_values[brick_at[b as usize].range()] == *values
+            })
+            .copied();
+        found.unwrap_or_else(|| {
+            let id = brick_at.len() as u32;
+            brick_at.push(Span {
+                at: brick_values.len() as u32,
+                len: values.len() as u32,
+            });
+            brick_values.extend_from_slice(values);
+            postings.push(Vec::new());
+            brick_by_value.insert_unique(hash, id, |&b| {
+                hasher.hash_one(&brick_values[brick_at[b as usize].range()])
+            });
+            id
+        })
+    }
+
+    /// Stores a row in a free slot, unindexed. Rows that break the
+    /// schema's rules (which the database enforces) are skipped.
+    pub(super) fn put(&mut self, row: &CatalogRow) -> Option<u32> {
+        let well_formed = Identifier::parse(&row.identifier, "identifier").is_ok()
+            && !row.designs.is_empty()
+            && row.designs.len() <= BrickSet::MAX_LEN
+            && row.designs.len() == row.color_counts.len()
+            && row.color_counts.iter().all(|&n| n > 0)
+            && row.color_counts.iter().map(|&n| n as usize).sum::<usize>() == row.colors.len();
+        if !well_formed {
+            tracing::error!(
+                identifier = row.identifier,
+                "a stored item breaks the schema's rules"
+            );
+            return None;
+        }
+        let mut colors = row.colors.iter();
+        let mut refs = Vec::with_capacity(row.designs.len());
+        let mut values = Vec::new();
+        for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
+            values.clear();
+            values.push(design);
+            values.extend(colors.by_ref().take(n as usize));
+            refs.push(self.intern_brick(&values));
+        }
+        let name = Span {
+            at: self.names.len() as u32,
+            len: row.identifier.len() as u32,
+        };
+        self.names.extend_from_slice(row.identifier.as_bytes());
+        let bricks = Span {
+            at: self.brick_refs.len() as u32,
+            len: refs.len() as u32,
+        };
+        self.brick_refs.extend_from_slice(&refs);
+        let (status, price) = match row.master_data {
+            Some((status, price)) => (status as u8, price),
+            None => (NO_MASTER_DATA, self.placeholder_price()),
+        };
+        let key = price_key(price);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let s = slot as usize;
+                self.name_at[s] = name;
+                self.bricks_at[s] = bricks;
+                self.status[s] = status;
+                self.price[s] = price;
+                self.price_key[s] = key;
+                self.signature[s] = row.signature;
+                slot
+            }
+            None => {
+                self.name_at.push(name);
+                self.bricks_at.push(bricks);
+                self.status.push(status);
+                self.price.push(price);
+                self.price_key.push(key);
+                self.signature.push(row.signature);
+                (self.name_at.len() - 1) as u32
+            }
+        };
+        let hash = self.hasher.hash_one(&row.identifier);
+        let Store {
+            by_name,
+            names,
+            name_at,
+            hasher,
+            ..
+        } = self;
+        by_name.insert_unique(hash, slot, |&s| {
+            hasher.hash_one(std::str::from_utf8(&names[name_at[s as usize].range()]).unwrap_or(""))
+        });
+        self.items += 1;
+        Some(slot)
+    }
+
+    pub(super) fn release(&mut self, slot: u32) {
+        let hash = self.hasher.hash_one(self.name(slot));
+        if let Ok(entry) = self.by_name.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
+        let s = slot as usize;
+        self.garbage += self.name_at[s].len as usize + self.bricks_at[s].len as usize;
+        self.name_at[s] = Span::default();
+        self.bricks_at[s] = Span::default();
+        self.status[s] = NO_MASTER_DATA;
+        self.free.push(slot);
+        self.items -= 1;
+    }
+
+    /// The order of candidates: status, price, identifier (bytes).
+    pub(super) fn order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        let (x, y) = (a as usize, b as usize);
+        (self.status[x], self.price_key[x])
+            .cmp(&(self.status[y], self.price_key[y]))
+            .then_with(|| self.name_bytes(a).cmp(self.name_bytes(b)))
+    }
+
+    /// Whether slot `a` comes before slot `b` in candidate order.
+    pub(super) fn before(&self, a: u32, b: u32) -> bool {
+        self.order(a, b).is_lt()
+    }
+
+    pub(super) fn name_bytes(&self, slot: u32) -> &[u8] {
+        &self.names[self.name_at[slot as usize].range()]
+    }
+
+    pub(super) fn placeholder_price(&self) -> Price {
+        self.price
+            .first()
+            .copied()
+            .unwrap_or_else(|| Price::from_decimal(1.into(), "price").expect("1 is a price"))
+    }
+
+    /// The distinct bricks of the item in `slot`.
+    pub(super) fn distinct_bricks(&self, slot: u32) -> Vec<u32> {
+        let mut refs = self.brick_refs[self.bricks_at[slot as usize].range()].to_vec();
+        refs.sort_unstable();
+        refs.dedup();
+        refs
+    }
+
+    pub(super) fn index(&mut self, slot: u32) {
+        if self.status[slot as usize] == NO_MASTER_DATA {
+            return;
+        }
+        for brick in self.distinct_bricks(slot) {
+            let list = &self.postings[brick as usize];
+            let at = list.partition_point(|&s| self.before(s, slot));
+            self.postings[brick as usize].insert(at, slot);
+        }
+        let signature = self.signature[slot as usize];
+        match self.exact.get(&signature) {
+            None => {
+                self.exact.insert(signature, Group::One(slot));
+            }
+            Some(group) => {
+                let at = group.as_slice().partition_point(|&s| self.before(s, slot));
+                if let Some(group) = self.exact.get_mut(&signature) {
+                    group.insert(at, slot);
+                }
+            }
+        }
+    }
+
+    pub(super) fn unindex(&mut self, slot: u32) {
+        if self.status[slot as usize] == NO_MASTER_DATA {
+            return;
+        }
+        for brick in self.distinct_bricks(slot) {
+            let list = &self.postings[brick as usize];
+            let at = list.partition_point(|&s| self.before(s, slot));
+            if list.get(at) == Some(&slot) {
+                self.postings[brick as usize].remove(at);
+            }
+        }
+        let signature = self.signature[slot as usize];
+        let Some(group) = self.exact.get(&signature) else {
+            return;
+        };
+        let list = group.as_slice();
+        let at = list.partition_point(|&s| self.before(s, slot));
+        if list.get(at) != Some(&slot) {
+            return;
+        }
+        let kept = self
+            .exact
+            .get_mut(&signature)
+            .is_some_and(|group| group.remove(at));
+        if !kept {
+            self.exact.remove(&signature);
+        }
+    }
+
+    /// Builds both indexes from scratch: one sort of all candidates, then
+    /// each appended to its lists in order.
+    pub(super) fn index_all(&mut self) {
+        let mut order: Vec<u32> = (0..self.name_at.len() as u32)
+            .filter(|&s| self.status[s as usize] != NO_MASTER_DATA)
+            .collect();
+        order.sort_unstable_by(|&a, &b| self.order(a, b));
+        for list in &mut self.postings {
+            list.clear();
+        }
+        self.exact.clear();
+        let mut refs = Vec::new();
+        for &slot in &order {
+            let mut last = u32::MAX;
+            let span = self.bricks_at[slot as usize];
+            refs.clear();
+            refs.extend_from_slice(&self.brick_refs[span.range()]);
+            refs.sort_unstable();
+            for &brick in &refs {
+                if brick != last {
+                    self.postings[brick as usize].push(slot);
+                    last = brick;
+                }
+            }
+            match self.exact.entry(self.signature[slot as usize]) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(Group::One(slot));
+                }
+                std::collections::hash_map::Entry::Occupied(mut entry) => {
+                    let group = entry.get_mut();
+                    let at = group.as_slice().len();
+                    group.insert(at, slot);
+                }
+            }
+        }
+        for list in &mut self.postings {
+            list.shrink_to_fit();
+        }
+        for group in self.exact.values_mut() {
+            if let Group::Many(slots) = group {
+                slots.shrink_to_fit();
+            }
+        }
+    }
+
+    /// Rewrites the arenas without the space of removed items.
+    pub(super) fn compact(&mut self) {
+        let mut names = Vec::with_capacity(self.names.len() - self.garbage.min(self.names.len()));
+        let mut refs = Vec::new();
+        for s in 0..self.name_at.len() {
+            let (name, bricks) = (self.name_at[s], self.bricks_at[s]);
+            self.name_at[s].at = names.len() as u32;
+            names.extend_from_slice(&self.names[name.range()]);
+            self.bricks_at[s].at = refs.len() as u32;
+            refs.extend_from_slice(&self.brick_refs[bricks.range()]);
+        }
+        self.names = names;
+        self.brick_refs = refs;
+        self.garbage = 0;
+    }
+}

@@ -1,0 +1,253 @@
+//! The decision data of the whole catalog in flat arrays: per item (a
+//! "slot") its identifier and bricks in shared arenas, its status, price
+//! and signature; an exact index by signature and a contains index by
+//! brick, each a list of slots in candidate order (status, price,
+//! identifier), so that a lookup reads only the candidates it returns.
+//!
+//! Only items with master data are in the indexes: the others are no
+//! candidates. Bricks are interned once (design and colours in one arena),
+//! and items refer to them by number. Freed arena space is counted and
+//! reclaimed by `compact` once it passes the live data.
+
+use hashbrown::HashTable;
+use std::hash::RandomState;
+
+use crate::db::catalog_feed::CatalogRow;
+use crate::db::preferred_item::Shortlist;
+use crate::domain::{
+    Brick, BrickSet, Candidate, Identifier, Item, MasterData, MatchMode, PreferredItemQuery, Price,
+    Status,
+};
+
+mod layout;
+
+use layout::{ExactIndex, Group, Span, DISCONTINUED, NO_MASTER_DATA};
+
+#[derive(Default)]
+pub struct Store {
+    names: Vec<u8>,
+    name_at: Vec<Span>,
+    brick_refs: Vec<u32>,
+    bricks_at: Vec<Span>,
+    status: Vec<u8>,
+    price: Vec<Price>,
+    /// The price in ten-thousandths (prices have at most four decimals and
+    /// are at most 1e9), which orders as the price does, cheaply.
+    price_key: Vec<i64>,
+    signature: Vec<u128>,
+    free: Vec<u32>,
+    by_name: HashTable<u32>,
+    hasher: RandomState,
+    /// Interned bricks: design id, then the colours.
+    brick_values: Vec<i32>,
+    brick_at: Vec<Span>,
+    brick_by_value: HashTable<u32>,
+    postings: Vec<Vec<u32>>,
+    exact: ExactIndex,
+    items: usize,
+    garbage: usize,
+}
+
+impl Store {
+    /// A store of `rows`, indexed once at the end: the candidates are
+    /// sorted once and appended to their lists in order.
+    pub fn build(rows: impl IntoIterator<Item = CatalogRow>) -> Store {
+        let mut store = Store::default();
+        for row in rows {
+            store.push(&row);
+        }
+        store.finish();
+        store
+    }
+
+    /// Adds a row to a store being built; `finish` indexes them all.
+    pub fn push(&mut self, row: &CatalogRow) {
+        self.put(row);
+    }
+
+    /// Indexes a store built with `push`.
+    pub fn finish(&mut self) {
+        self.index_all();
+    }
+
+    pub fn items(&self) -> usize {
+        self.items
+    }
+
+    /// Heap bytes held, approximately (capacities, not lengths).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.names.capacity()
+            + self.name_at.capacity() * size_of::<Span>()
+            + self.brick_refs.capacity() * 4
+            + self.bricks_at.capacity() * size_of::<Span>()
+            + self.status.capacity()
+            + self.price.capacity() * size_of::<Price>()
+            + self.price_key.capacity() * 8
+            + self.signature.capacity() * 16
+            + self.by_name.capacity() * 5
+            + self.brick_values.capacity() * 4
+            + self.brick_at.capacity() * size_of::<Span>()
+            + self.brick_by_value.capacity() * 5
+            + self.postings.capacity() * size_of::<Vec<u32>>()
+            + self
+                .postings
+                .iter()
+                .map(|p| p.capacity() * 4)
+                .sum::<usize>()
+            + self.exact.capacity() * (16 + size_of::<Group>() + 1)
+            + self.exact.values().map(Group::heap_bytes).sum::<usize>()
+    }
+
+    /// Makes the store hold `row` for `identifier`, or nothing when `None`.
+    pub fn apply(&mut self, identifier: &str, row: Option<&CatalogRow>) {
+        if let Some(slot) = self.find(identifier) {
+            self.unindex(slot);
+            self.release(slot);
+        }
+        if let Some(row) = row {
+            if let Some(slot) = self.put(row) {
+                self.index(slot);
+            }
+        }
+        if self.garbage > 1024 * 1024 && self.garbage > self.names.len() + self.brick_refs.len() {
+            self.compact();
+        }
+    }
+
+    /// Every item, as the rows it was built from, in identifier order.
+    pub fn rows(&self) -> Vec<CatalogRow> {
+        let mut rows: Vec<CatalogRow> = (0..self.name_at.len() as u32)
+            .filter(|&s| self.name_at[s as usize].len > 0)
+            .map(|slot| {
+                let s = slot as usize;
+                let (mut designs, mut color_counts, mut colors) = (vec![], vec![], vec![]);
+                for &b in &self.brick_refs[self.bricks_at[s].range()] {
+                    let values = &self.brick_values[self.brick_at[b as usize].range()];
+                    designs.push(values[0]);
+                    color_counts.push(values.len() as i32 - 1);
+                    colors.extend_from_slice(&values[1..]);
+                }
+                CatalogRow {
+                    identifier: self.name(slot).to_owned(),
+                    designs,
+                    color_counts,
+                    colors,
+                    signature: self.signature[s],
+                    master_data: (self.status[s] != NO_MASTER_DATA)
+                        .then(|| (Status::ALL[self.status[s] as usize], self.price[s])),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+        rows
+    }
+
+    /// The shortlist of one query: the first `alternatives + 1`
+    /// candidates of each status, and how many candidates there are.
+    pub fn shortlist(&self, query: &PreferredItemQuery) -> Shortlist {
+        let take = query.shortlist_per_status() as usize;
+        let include = query.include_discontinued;
+        if query.match_mode == MatchMode::Exact {
+            let signature = u128::from_be_bytes(
+                query.bricks.signature().0[..16]
+                    .try_into()
+                    .expect("16 of 32 bytes"),
+            );
+            let list = self.exact.get(&signature).map_or(&[][..], Group::as_slice);
+            return self.ordered(list, include, take);
+        }
+        let mut wanted = Vec::new();
+        for (brick, count) in query.bricks.counts() {
+            match self.find_brick(brick) {
+                Some(id) => wanted.push((id, count)),
+                None => return Shortlist::default(),
+            }
+        }
+        if let [(id, 1)] = wanted[..] {
+            return self.ordered(&self.postings[id as usize], include, take);
+        }
+        let shortest = wanted
+            .iter()
+            .map(|&(id, _)| &self.postings[id as usize])
+            .min_by_key(|list| list.len())
+            .expect("a query has bricks");
+        let mut shortlist = Shortlist::default();
+        let mut taken = [0usize; 4];
+        for &slot in shortest {
+            let status = self.status[slot as usize];
+            if (!include && status == DISCONTINUED) || !self.holds(slot, &wanted) {
+                continue;
+            }
+            shortlist.total += 1;
+            if taken[status as usize] < take {
+                taken[status as usize] += 1;
+                shortlist.candidates.push(self.candidate(slot));
+            }
+        }
+        shortlist
+    }
+
+    /// The shortlist of a list in candidate order where every slot matches.
+    fn ordered(&self, list: &[u32], include: bool, take: usize) -> Shortlist {
+        let end = if include {
+            list.len()
+        } else {
+            list.partition_point(|&s| self.status[s as usize] < DISCONTINUED)
+        };
+        let list = &list[..end];
+        let mut candidates = Vec::new();
+        let mut start = 0;
+        while start < list.len() {
+            let status = self.status[list[start] as usize];
+            let len = list[start..].partition_point(|&s| self.status[s as usize] == status);
+            candidates.extend(
+                list[start..start + len.min(take)]
+                    .iter()
+                    .map(|&s| self.candidate(s)),
+            );
+            start += len;
+        }
+        Shortlist {
+            candidates,
+            total: end as u64,
+        }
+    }
+
+    /// Whether the item in `slot` holds each wanted brick often enough.
+    fn holds(&self, slot: u32, wanted: &[(u32, u32)]) -> bool {
+        let refs = &self.brick_refs[self.bricks_at[slot as usize].range()];
+        wanted
+            .iter()
+            .all(|&(id, n)| refs.iter().filter(|&&r| r == id).count() >= n as usize)
+    }
+
+    fn candidate(&self, slot: u32) -> Candidate {
+        let s = slot as usize;
+        let identifier = Identifier::parse(self.name(slot), "identifier")
+            .expect("identifiers are checked when stored");
+        let bricks = self.brick_refs[self.bricks_at[s].range()]
+            .iter()
+            .map(|&b| {
+                let values = &self.brick_values[self.brick_at[b as usize].range()];
+                let colors: Vec<i64> = values[1..].iter().map(|&c| i64::from(c)).collect();
+                Brick::parse(i64::from(values[0]), &colors, "bricks")
+                    .expect("bricks are checked when stored")
+            })
+            .collect();
+        Candidate {
+            item: Item {
+                identifier: identifier.clone(),
+                bricks: BrickSet::new(bricks).expect("brick counts are checked when stored"),
+            },
+            info: MasterData {
+                identifier,
+                status: Status::ALL[self.status[s] as usize],
+                price: self.price[s],
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

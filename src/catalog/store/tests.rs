@@ -1,0 +1,130 @@
+//! The store built at once and the store kept by single changes hold the
+//! same rows and give the same shortlists; compaction changes neither.
+
+use super::Store;
+use crate::db::catalog_feed::CatalogRow;
+use crate::domain::{Brick, BrickSet, MatchMode, PreferredItemQuery, Price, Status};
+
+/// A small deterministic generator.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn bricks(rng: &mut Rng) -> Vec<Brick> {
+    (0..1 + rng.below(3))
+        .map(|_| {
+            let colours: Vec<i64> = (0..1 + rng.below(2)).map(|_| rng.below(3) as i64).collect();
+            Brick::parse(rng.below(6) as i64, &colours, "b").unwrap()
+        })
+        .collect()
+}
+
+fn row(identifier: &str, bricks: Vec<Brick>, rng: &mut Rng) -> CatalogRow {
+    let set = BrickSet::new(bricks).unwrap();
+    let signature = u128::from_be_bytes(set.signature().0[..16].try_into().unwrap());
+    let master_data = (rng.below(5) > 0).then(|| {
+        let price = format!("{}.{}", 1 + rng.below(9), rng.below(10));
+        (
+            Status::ALL[rng.below(4) as usize],
+            Price::parse(&price, "price").unwrap(),
+        )
+    });
+    CatalogRow {
+        identifier: identifier.to_owned(),
+        designs: set.bricks().iter().map(|b| b.design_id()).collect(),
+        color_counts: set
+            .bricks()
+            .iter()
+            .map(|b| b.color_codes().len() as i32)
+            .collect(),
+        colors: set
+            .bricks()
+            .iter()
+            .flat_map(|b| b.color_codes().to_vec())
+            .collect(),
+        signature,
+        master_data,
+    }
+}
+
+fn queries(rng: &mut Rng) -> Vec<PreferredItemQuery> {
+    (0..200)
+        .map(|_| PreferredItemQuery {
+            bricks: BrickSet::new(bricks(rng)).unwrap(),
+            match_mode: if rng.below(2) == 0 {
+                MatchMode::Exact
+            } else {
+                MatchMode::Contains
+            },
+            include_discontinued: rng.below(2) == 0,
+            alternatives: rng.below(4) as u32,
+        })
+        .collect()
+}
+
+/// The shortlists as comparable text.
+fn answers(store: &Store, queries: &[PreferredItemQuery]) -> Vec<String> {
+    queries
+        .iter()
+        .map(|q| {
+            let shortlist = store.shortlist(q);
+            let ids: Vec<&str> = shortlist
+                .candidates
+                .iter()
+                .map(|c| c.item.identifier.as_str())
+                .collect();
+            format!("{} {:?}", shortlist.total, ids)
+        })
+        .collect()
+}
+
+#[test]
+fn single_changes_reach_what_a_fresh_build_holds() {
+    let mut rng = Rng(7);
+    let mut kept = Store::default();
+    let mut current = std::collections::BTreeMap::new();
+    for step in 0..3000 {
+        let id = format!("item{}", rng.below(300));
+        if rng.below(5) == 0 {
+            kept.apply(&id, None);
+            current.remove(&id);
+        } else {
+            let r = row(&id, bricks(&mut rng), &mut rng);
+            kept.apply(&id, Some(&r));
+            current.insert(id, r);
+        }
+        if step % 1000 == 999 {
+            let built = Store::build(current.values().cloned());
+            assert_eq!(kept.rows(), built.rows());
+            assert_eq!(kept.items(), current.len());
+            let asked = queries(&mut rng);
+            assert_eq!(answers(&kept, &asked), answers(&built, &asked));
+        }
+    }
+}
+
+#[test]
+fn compaction_changes_neither_rows_nor_answers() {
+    let mut rng = Rng(11);
+    let mut store = Store::default();
+    for n in 0..2000 {
+        let id = format!("item{}", n % 500);
+        let r = row(&id, bricks(&mut rng), &mut rng);
+        store.apply(&id, Some(&r));
+    }
+    assert!(store.garbage > 0);
+    let (rows, asked) = (store.rows(), queries(&mut rng));
+    let before = answers(&store, &asked);
+    store.compact();
+    assert_eq!(store.garbage, 0);
+    assert_eq!(store.rows(), rows);
+    assert_eq!(answers(&store, &asked), before);
+}
