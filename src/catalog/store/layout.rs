@@ -335,10 +335,28 @@ impl Store {
     /// Builds both indexes from scratch: one sort of all candidates, then
     /// each appended to its lists in order.
     pub(super) fn index_all(&mut self) {
-        let mut order: Vec<u32> = (0..self.name_at.len() as u32)
+        // Status and price packed in one key (prices stay below 2^44
+        // ten-thousandths), sorted; then runs of equal keys by identifier.
+        let mut keyed: Vec<(u64, u32)> = (0..self.name_at.len() as u32)
             .filter(|&s| self.status[s as usize] != NO_MASTER_DATA)
+            .map(|s| {
+                let key = (u64::from(self.status[s as usize]) << 56)
+                    | self.price_key[s as usize].max(0) as u64;
+                (key, s)
+            })
             .collect();
-        order.sort_unstable_by(|&a, &b| self.order(a, b));
+        keyed.sort_unstable_by_key(|&(key, _)| key);
+        let mut order: Vec<u32> = keyed.iter().map(|&(_, s)| s).collect();
+        let mut start = 0;
+        while start < keyed.len() {
+            let len = keyed[start..].partition_point(|&(key, _)| key == keyed[start].0);
+            if len > 1 {
+                order[start..start + len]
+                    .sort_unstable_by(|&a, &b| self.name_bytes(a).cmp(self.name_bytes(b)));
+            }
+            start += len;
+        }
+        drop(keyed);
         for list in &mut self.postings {
             list.clear();
         }
