@@ -28,7 +28,7 @@ use crate::db::catalog_feed::{self, CatalogRow, Changes, Position};
 /// Rows per batch handed from the snapshot reader to the store builder.
 const BATCH: usize = 4096;
 use crate::db::preferred_item::Shortlist;
-use crate::domain::PreferredItemQuery;
+use crate::domain::{PreferredItemQuery, StrategyKind};
 
 /// How the follower reads the feed.
 #[derive(Debug, Clone, Copy)]
@@ -123,11 +123,16 @@ impl MemoryCatalog {
         }
     }
 
-    /// Shortlists for `queries` from memory, with the version they saw.
-    pub fn shortlists(&self, queries: &[&PreferredItemQuery]) -> Answer {
+    /// Shortlists for `queries` from memory, for `strategy`, with the
+    /// version they saw.
+    pub fn shortlists(&self, queries: &[&PreferredItemQuery], strategy: StrategyKind) -> Answer {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+        let per_status = strategy != StrategyKind::Rank;
         Answer {
-            shortlists: queries.iter().map(|q| store.shortlist(q)).collect(),
+            shortlists: queries
+                .iter()
+                .map(|q| store.shortlist(q, per_status))
+                .collect(),
             version: self.version.load(Ordering::Acquire),
         }
     }

@@ -60,6 +60,7 @@ impl Provenance {
 /// per kind of lookup.
 async fn shortlists(
     state: &AppState,
+    strategy: StrategyKind,
     queries: &[&PreferredItemQuery],
 ) -> ApiResult<(Vec<Shortlist>, Provenance)> {
     let Some(catalog) = &state.catalog else {
@@ -76,12 +77,12 @@ async fn shortlists(
         let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
         tokio::task::spawn_blocking(move || {
             let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
-            catalog.shortlists(&refs)
+            catalog.shortlists(&refs, strategy)
         })
         .await
         .map_err(|e| ApiError::Unexpected(e.into()))?
     } else {
-        catalog.shortlists(queries)
+        catalog.shortlists(queries, strategy)
     };
     let freshness = catalog.freshness();
     let provenance = Provenance {
@@ -97,7 +98,7 @@ async fn decide_all(
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
 ) -> ApiResult<(Vec<Option<Decision>>, Provenance)> {
-    let (shortlists, provenance) = shortlists(state, queries).await?;
+    let (shortlists, provenance) = shortlists(state, strategy.kind(), queries).await?;
     let work: Vec<(u32, Shortlist)> = queries
         .iter()
         .map(|q| q.alternatives)

@@ -19,9 +19,11 @@ use crate::domain::{
     Status,
 };
 
+mod exact;
 mod layout;
 
-use layout::{ExactIndex, Group, Span, DISCONTINUED, NO_MASTER_DATA};
+use exact::{ExactIndex, Group};
+use layout::{Span, DISCONTINUED, NO_MASTER_DATA};
 
 #[derive(Default)]
 pub struct Store {
@@ -144,8 +146,10 @@ impl Store {
     }
 
     /// The shortlist of one query: the first `alternatives + 1`
-    /// candidates of each status, and how many candidates there are.
-    pub fn shortlist(&self, query: &PreferredItemQuery) -> Shortlist {
+    /// candidates of each status, and how many candidates there are. For
+    /// the rank strategy (`per_status` false), whose order is the store's
+    /// own, the first `alternatives + 1` overall are enough.
+    pub fn shortlist(&self, query: &PreferredItemQuery, per_status: bool) -> Shortlist {
         let take = query.shortlist_per_status() as usize;
         let include = query.include_discontinued;
         if query.match_mode == MatchMode::Exact {
@@ -155,7 +159,7 @@ impl Store {
                     .expect("16 of 32 bytes"),
             );
             let list = self.exact.get(&signature).map_or(&[][..], Group::as_slice);
-            return self.ordered(list, include, take);
+            return self.ordered(list, include, take, per_status);
         }
         let mut wanted = Vec::new();
         for (brick, count) in query.bricks.counts() {
@@ -165,7 +169,7 @@ impl Store {
             }
         }
         if let [(id, 1)] = wanted[..] {
-            return self.ordered(&self.postings[id as usize], include, take);
+            return self.ordered(&self.postings[id as usize], include, take, per_status);
         }
         let shortest = wanted
             .iter()
@@ -180,8 +184,9 @@ impl Store {
                 continue;
             }
             shortlist.total += 1;
-            if taken[status as usize] < take {
-                taken[status as usize] += 1;
+            let counter = if per_status { status as usize } else { 0 };
+            if taken[counter] < take {
+                taken[counter] += 1;
                 shortlist.candidates.push(self.candidate(slot));
             }
         }
@@ -189,13 +194,19 @@ impl Store {
     }
 
     /// The shortlist of a list in candidate order where every slot matches.
-    fn ordered(&self, list: &[u32], include: bool, take: usize) -> Shortlist {
+    fn ordered(&self, list: &[u32], include: bool, take: usize, per_status: bool) -> Shortlist {
         let end = if include {
             list.len()
         } else {
             list.partition_point(|&s| self.status[s as usize] < DISCONTINUED)
         };
         let list = &list[..end];
+        if !per_status {
+            return Shortlist {
+                candidates: list.iter().take(take).map(|&s| self.candidate(s)).collect(),
+                total: end as u64,
+            };
+        }
         let mut candidates = Vec::new();
         let mut start = 0;
         while start < list.len() {

@@ -74,8 +74,8 @@ fn queries(rng: &mut Rng) -> Vec<PreferredItemQuery> {
 fn answers(store: &Store, queries: &[PreferredItemQuery]) -> Vec<String> {
     queries
         .iter()
-        .map(|q| {
-            let shortlist = store.shortlist(q);
+        .flat_map(|q| [store.shortlist(q, true), store.shortlist(q, false)])
+        .map(|shortlist| {
             let ids: Vec<&str> = shortlist
                 .candidates
                 .iter()
