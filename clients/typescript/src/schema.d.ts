@@ -26,7 +26,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and the service is not draining. */
+        /**
+         * Readiness: the service is not draining, and it can answer reads.
+         * @description With the catalog in memory (the default): 503 until the first snapshot
+         *     has loaded, then 200 even while the database is away, when
+         *     preferred-item answers still come from memory (with
+         *     `X-Catalog-Stale-Seconds`) and writes get 503; `status` is then
+         *     `"degraded"`. With the database source: 200 while the database answers.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
