@@ -248,7 +248,14 @@ impl MemoryCatalog {
                 let (store, indexing) = builder.await?;
                 let position = loaded?;
                 let (items, bytes) = (store.items(), store.heap_bytes());
-                *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+                let replaced = std::mem::replace(
+                    &mut *self.store.write().unwrap_or_else(|e| e.into_inner()),
+                    store,
+                );
+                // While a snapshot loads, the old one keeps answering: the
+                // process holds both for a moment. Give the old one back.
+                drop(replaced);
+                crate::http::release_free_memory();
                 tracing::info!(
                     items,
                     heap_mib = bytes / (1024 * 1024),

@@ -63,8 +63,10 @@ impl Drop for BodyPermit {
     }
 }
 
+/// Returns free heap pages to the system (glibc keeps them otherwise), after
+/// a large body or a replaced catalog snapshot.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_free_memory() {
+pub fn release_free_memory() {
     // SAFETY: malloc_trim only returns free heap pages to the system.
     unsafe {
         libc::malloc_trim(0);
@@ -72,7 +74,7 @@ fn release_free_memory() {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_free_memory() {}
+pub fn release_free_memory() {}
 
 /// Takes budget as a body grows, and refuses at once when there is none.
 struct Reservation {
