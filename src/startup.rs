@@ -240,7 +240,7 @@ fn keep_feed_trimmed(pool: PgPool, retention_secs: u64) {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            match db::catalog_feed::trim(&pool, retention_secs).await {
+            match crate::catalog::trim_feed(&pool, retention_secs).await {
                 Ok(0) => {}
                 Ok(rows) => tracing::info!(rows, "trimmed the change feed"),
                 Err(e) => tracing::debug!(error = %e, "trimming the change feed failed"),

@@ -461,3 +461,72 @@ async fn a_transaction_that_commits_late_is_not_skipped() {
     }
     converged(&a, Duration::from_secs(1)).await;
 }
+
+async fn snapshot_loads(app: &TestApp) -> u64 {
+    let metrics = app.metrics_address.clone().unwrap();
+    reqwest::get(format!("{metrics}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("catalog_snapshot_loads_total"))
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+async fn price_of(app: &TestApp, design: i64) -> Value {
+    let query = json!({"bricks": [{"design_id": design, "color_codes": [1]}]});
+    app.post_json("/preferreditem", &query).await.body["item_info"]["price"].clone()
+}
+
+#[tokio::test]
+async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
+    let url = create_database_on(server_url()).await;
+    let a = replica(&url, Source::Memory).await;
+    a.create_priced("kept", &[(1, &[1])], "Normal", "5").await;
+    a.create_priced("missed", &[(2, &[1])], "Normal", "5").await;
+    let loads = snapshot_loads(&a).await;
+
+    // Trimming everything a current replica has read changes nothing for it.
+    let gone = preferred_item_service::catalog::trim_feed(&a.pool, 0)
+        .await
+        .unwrap();
+    assert!(gone >= 4, "the feed rows of the writes above went: {gone}");
+    a.put_master_data("kept", "Normal", "6").await;
+    assert_eq!(price_of(&a, 1).await, json!(6));
+    assert_eq!(snapshot_loads(&a).await, loads, "no reload for a current replica");
+
+    // A replica that could not read while rows were written and trimmed
+    // (its reads wait on a lock) loads a snapshot, and misses nothing.
+    let mut locker = PgConnection::connect(&url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker
+        .execute("LOCK TABLE catalog_feed IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut writer = PgConnection::connect(&url).await.unwrap();
+    writer
+        .execute("UPDATE master_data SET price = 7 WHERE identifier = 'missed'")
+        .await
+        .unwrap();
+    locker
+        .execute(
+            "DELETE FROM catalog_changes;
+             UPDATE catalog_feed
+             SET trimmed_below = pg_snapshot_xmax(pg_current_snapshot());",
+        )
+        .await
+        .unwrap();
+    locker.execute("COMMIT").await.unwrap();
+    let until = Instant::now() + Duration::from_secs(2);
+    while price_of(&a, 2).await != json!(7) {
+        assert!(Instant::now() < until, "the trimmed change never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(snapshot_loads(&a).await, loads + 1, "one reload");
+    converged(&a, Duration::from_secs(1)).await;
+}

@@ -292,6 +292,13 @@ impl MemoryCatalog {
     }
 }
 
+/// Deletes change-feed rows older than `retention_secs` (whose transactions
+/// have all ended); a replica that had not read them loads a snapshot.
+/// Returns how many rows went.
+pub async fn trim_feed(pool: &PgPool, retention_secs: u64) -> anyhow::Result<u64> {
+    Ok(catalog_feed::trim(pool, retention_secs).await?)
+}
+
 /// A digest of catalog rows in identifier order: equal digests, equal
 /// contents. The metrics listener serves a replica's; `database_digest`
 /// computes the tables'.
