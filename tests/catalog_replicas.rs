@@ -497,7 +497,11 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
     assert!(gone >= 4, "the feed rows of the writes above went: {gone}");
     a.put_master_data("kept", "Normal", "6").await;
     assert_eq!(price_of(&a, 1).await, json!(6));
-    assert_eq!(snapshot_loads(&a).await, loads, "no reload for a current replica");
+    assert_eq!(
+        snapshot_loads(&a).await,
+        loads,
+        "no reload for a current replica"
+    );
 
     // A replica that could not read while rows were written and trimmed
     // (its reads wait on a lock) loads a snapshot, and misses nothing.
