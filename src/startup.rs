@@ -296,6 +296,8 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-catalog-version"),
+            header::HeaderName::from_static("x-catalog-stale-seconds"),
         ])
         .max_age(3600);
     for origin in origins {

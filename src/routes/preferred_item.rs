@@ -153,7 +153,10 @@ async fn answer_one(
     tag = "preferreditem",
     request_body = PreferredItemRequest,
     responses(
-        (status = 200, description = "The preferred item", body = PreferredItemResponse),
+        (status = 200, description = "The preferred item", body = PreferredItemResponse, headers(
+            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
+            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
+        )),
         NoCandidate,
         BodyProblems,
     )
@@ -175,7 +178,10 @@ async fn preferred_by_rank(
     tag = "preferreditem",
     request_body = PreferredItemRequest,
     responses(
-        (status = 200, description = "The preferred item", body = PreferredItemResponse),
+        (status = 200, description = "The preferred item", body = PreferredItemResponse, headers(
+            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
+            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
+        )),
         NoCandidate,
         BodyProblems,
     )
@@ -197,7 +203,10 @@ async fn preferred_by_score(
     tag = "preferreditem",
     request_body = BatchRequest,
     responses(
-        (status = 200, description = "One result per query, in order", body = BatchResponse),
+        (status = 200, description = "One result per query, in order", body = BatchResponse, headers(
+            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
+            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
+        )),
         BodyProblems,
     )
 )]

@@ -345,6 +345,8 @@ async fn the_default_upsert_loads_an_empty_catalog_as_a_replace_and_keeps_a_full
     let priced = app.count("SELECT count(*) FROM master_data").await;
     assert!(priced > 1_800, "{priced}");
     app.assert_copies_consistent().await;
+    // The replica's catalog in memory follows a load from another process.
+    app.settle().await;
 
     // A catalog that holds data is upserted: what the files do not name stays.
     app.create_priced("kept", &[(7, &[7])], "Normal", "1").await;
@@ -363,4 +365,5 @@ async fn the_default_upsert_loads_an_empty_catalog_as_a_replace_and_keeps_a_full
         priced + 1
     );
     app.assert_copies_consistent().await;
+    app.settle().await;
 }

@@ -435,7 +435,44 @@ async fn score_weights_come_from_configuration(source: Source) {
     );
 }
 
+async fn answers_from_memory_name_their_catalog_version(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
+    let single = ask(&app, "/preferreditem", query(&[(1, &[1, 2]), (2, &[3, 4])])).await;
+    let batch = ask(
+        &app,
+        "/preferreditem/batch",
+        json!({"queries": [query(&[(1, &[1, 2]), (2, &[3, 4])])]}),
+    )
+    .await;
+    for reply in [&single, &batch] {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let version = reply.header("x-catalog-version");
+        match source {
+            Source::Memory => {
+                let version: u64 = version.expect("a catalog version").parse().unwrap();
+                assert!(version > 0);
+            }
+            Source::Database => assert_eq!(version, None),
+        }
+        assert_eq!(reply.header("x-catalog-stale-seconds"), None);
+    }
+    // A write moves the version of the replica that took it.
+    let before: Option<u64> = single
+        .header("x-catalog-version")
+        .map(|v| v.parse().unwrap());
+    app.put_master_data("item1", "Normal", "9").await;
+    let after = ask(&app, "/preferreditem", query(&[(1, &[1, 2]), (2, &[3, 4])])).await;
+    assert_eq!(after.body["item_info"]["price"], json!(9));
+    let after: Option<u64> = after
+        .header("x-catalog-version")
+        .map(|v| v.parse().unwrap());
+    // Versions never go back (they need not move: a transaction running
+    // anywhere on the server holds the lower bound where it is).
+    assert!(after >= before, "{after:?} after {before:?}");
+}
+
 crate::for_both_sources!(
+    answers_from_memory_name_their_catalog_version,
     the_first_versions_cases_on_the_demo_data,
     rank_and_score_disagree_where_the_specification_says_they_should,
     the_specification_example_prefers_c_under_both_strategies,

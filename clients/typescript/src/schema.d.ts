@@ -1476,6 +1476,10 @@ export interface operations {
             /** @description The preferred item */
             200: {
                 headers: {
+                    /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
+                    "X-Catalog-Stale-Seconds"?: number;
+                    /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
+                    "X-Catalog-Version"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1554,6 +1558,10 @@ export interface operations {
             /** @description One result per query, in order */
             200: {
                 headers: {
+                    /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
+                    "X-Catalog-Stale-Seconds"?: number;
+                    /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
+                    "X-Catalog-Version"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1623,6 +1631,10 @@ export interface operations {
             /** @description The preferred item */
             200: {
                 headers: {
+                    /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
+                    "X-Catalog-Stale-Seconds"?: number;
+                    /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
+                    "X-Catalog-Version"?: number;
                     [name: string]: unknown;
                 };
                 content: {
