@@ -1,6 +1,6 @@
 //! `/preferreditem`: which item is preferred for a list of bricks.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpResponse, ResponseError};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::AppState;
@@ -45,14 +45,26 @@ struct Provenance {
 
 impl Provenance {
     fn respond(&self, body: &impl serde::Serialize) -> HttpResponse {
-        let mut response = HttpResponse::Ok();
-        if let Some(version) = self.version {
-            response.insert_header(("X-Catalog-Version", version.to_string()));
+        self.mark(HttpResponse::Ok().json(body))
+    }
+
+    /// Adds the headers to an answer, a 404 "no candidate" included: it
+    /// was answered from the same version.
+    fn mark(&self, mut response: HttpResponse) -> HttpResponse {
+        let headers = response.headers_mut();
+        let values = [
+            ("x-catalog-version", self.version),
+            ("x-catalog-stale-seconds", self.stale_seconds),
+        ];
+        for (name, value) in values {
+            if let Some(value) = value {
+                headers.insert(
+                    actix_web::http::header::HeaderName::from_static(name),
+                    actix_web::http::header::HeaderValue::from(value),
+                );
+            }
         }
-        if let Some(stale) = self.stale_seconds {
-            response.insert_header(("X-Catalog-Stale-Seconds", stale.to_string()));
-        }
-        response.json(body)
+        response
     }
 }
 
@@ -136,11 +148,10 @@ async fn answer_one(
     let query = request.parse()?;
     let strategy = kind.with_weights(state.weights);
     let (mut decisions, provenance) = decide_all(state, strategy, &[&query]).await?;
-    let decision = decisions
-        .pop()
-        .flatten()
-        .ok_or_else(|| ApiError::NotFound(NOT_FOUND.into()))?;
-    Ok(provenance.respond(&PreferredItemResponse::from(&decision)))
+    match decisions.pop().flatten() {
+        Some(decision) => Ok(provenance.respond(&PreferredItemResponse::from(&decision))),
+        None => Ok(provenance.mark(ApiError::NotFound(NOT_FOUND.into()).error_response())),
+    }
 }
 
 /// The preferred item by rank.

@@ -456,6 +456,13 @@ async fn answers_from_memory_name_their_catalog_version(source: Source) {
         }
         assert_eq!(reply.header("x-catalog-stale-seconds"), None);
     }
+    // A "no candidate" answer names its version too.
+    let none = ask(&app, "/preferreditem", query(&[(9, &[9])])).await;
+    none.assert_problem(404, &[]);
+    assert_eq!(
+        none.header("x-catalog-version").is_some(),
+        source == Source::Memory
+    );
     // A write moves the version of the replica that took it.
     let before: Option<u64> = single
         .header("x-catalog-version")
