@@ -131,9 +131,23 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
         r#"preferred_item_outcomes_total{outcome="miss",strategy="rank"} 1"#,
         r#"preferred_item_outcomes_total{outcome="hit",strategy="score"} 1"#,
         "db_pool_max_connections 16",
+        // The catalog in memory: the eleven demo items, one snapshot.
+        "catalog_items 11",
+        "catalog_connected 1",
+        "catalog_snapshot_loads_total 1",
     ] {
         assert!(text.contains(line), "missing {line} in:\n{text}");
     }
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("missing {name} in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(value("catalog_applied_version") > 0.0);
+    let lag = value("catalog_lag_seconds");
+    assert!((0.0..5.0).contains(&lag), "lag {lag}");
     assert!(text.contains("http_request_duration_seconds_bucket"));
     assert!(text.contains("db_pool_connections "));
     assert!(
