@@ -171,11 +171,10 @@ impl Store {
         if let [(id, 1)] = wanted[..] {
             return self.ordered(&self.postings[id as usize], include, take, per_status);
         }
-        let shortest = wanted
-            .iter()
-            .map(|&(id, _)| &self.postings[id as usize])
-            .min_by_key(|list| list.len())
-            .expect("a query has bricks");
+        // Walk the rarest brick's list, and check the rarer bricks first:
+        // most candidates fail on the first brick they lack.
+        wanted.sort_by_key(|&(id, _)| self.postings[id as usize].len());
+        let shortest = &self.postings[wanted[0].0 as usize];
         let mut shortlist = Shortlist::default();
         let mut taken = [0usize; 4];
         for &slot in shortest {
