@@ -9,7 +9,8 @@
 //!
 //! - read your writes: a write's response is sent only after the replica
 //!   that took it has read the feed past the write (`catch_up`);
-//! - other replicas apply a change as soon as its notification arrives;
+//! - other replicas apply a change when its notification wakes them, or
+//!   at their next poll;
 //! - while the database is away, answers come from the last applied state,
 //!   marked with how long ago it was last known to be current.
 
@@ -24,11 +25,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
 
 use crate::db::catalog_feed::{self, CatalogRow, Changes, Position};
+use crate::db::preferred_item::Shortlist;
+use crate::domain::{PreferredItemQuery, StrategyKind};
 
 /// Rows per batch handed from the snapshot reader to the store builder.
 const BATCH: usize = 4096;
-use crate::db::preferred_item::Shortlist;
-use crate::domain::{PreferredItemQuery, StrategyKind};
 
 /// How the follower reads the feed.
 #[derive(Debug, Clone, Copy)]
@@ -160,17 +161,24 @@ impl MemoryCatalog {
         tokio::spawn(async move { catalog.listen().await });
         let catalog = self.clone();
         tokio::spawn(async move {
+            // One warning when reading starts failing, not one per retry.
+            let mut warned = false;
             loop {
                 let result = {
                     let mut follower = catalog.follower.lock().await;
                     catalog.poll(&mut follower).await
                 };
-                if let Err(e) = result {
-                    if catalog.connected.swap(false, Ordering::AcqRel) || !catalog.is_loaded() {
-                        tracing::warn!(
-                            error = %e,
-                            "reading the catalog from the database failed; answering from the last applied state"
-                        );
+                match result {
+                    Ok(()) => warned = false,
+                    Err(e) => {
+                        catalog.connected.store(false, Ordering::Release);
+                        if !std::mem::replace(&mut warned, true) {
+                            tracing::warn!(
+                                error = %e,
+                                loaded = catalog.is_loaded(),
+                                "reading the catalog from the database failed; answering from the last applied state"
+                            );
+                        }
                     }
                 }
                 let _ =
