@@ -16,7 +16,7 @@
 
 mod store;
 
-pub use store::Store;
+use store::Store;
 
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,10 +37,13 @@ pub struct FollowOptions {
     pub poll_interval: Duration,
 }
 
-/// The shortlists of a batch and the catalog version they came from.
+/// The shortlists of a batch, the catalog version they came from, and,
+/// while the feed cannot be read, how long ago the catalog was last known
+/// to be current.
 pub struct Answer {
     pub shortlists: Vec<Shortlist>,
     pub version: u64,
+    pub stale: Option<Duration>,
 }
 
 /// Where the follower stands; one poll at a time holds it.
@@ -111,13 +114,18 @@ impl MemoryCatalog {
         self.loaded.load(Ordering::Acquire)
     }
 
-    pub fn freshness(&self) -> Freshness {
+    /// Time since the last successful read of the feed began.
+    fn lag(&self) -> Duration {
         let synced = Duration::from_millis(self.synced_at_ms.load(Ordering::Acquire));
+        self.epoch.elapsed().saturating_sub(synced)
+    }
+
+    pub fn freshness(&self) -> Freshness {
         Freshness {
             loaded: self.is_loaded(),
             connected: self.connected.load(Ordering::Acquire),
             version: self.version.load(Ordering::Acquire),
-            lag: self.epoch.elapsed().saturating_sub(synced),
+            lag: self.lag(),
             items: self.store.read().map(|s| s.items()).unwrap_or(0),
             snapshot_loads: self.snapshot_loads.load(Ordering::Relaxed),
             changes_applied: self.changes_applied.load(Ordering::Relaxed),
@@ -135,6 +143,7 @@ impl MemoryCatalog {
                 .map(|q| store.shortlist(q, per_status))
                 .collect(),
             version: self.version.load(Ordering::Acquire),
+            stale: (!self.connected.load(Ordering::Acquire)).then(|| self.lag()),
         }
     }
 

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use crate::domain::{Price, Status};
 
 /// The channel the feed's triggers notify.
-pub const CHANNEL: &str = "catalog_changes";
+const CHANNEL: &str = "catalog_changes";
 
 /// One item as the tables hold it, with its master data if it has any.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,7 @@ use crate::catalog::MemoryCatalog;
 use crate::domain::StatusWeights;
 use crate::http::access::{Policy, Rule};
 use crate::metrics::Metrics;
-use crate::wire::Problem;
+use crate::wire::{BatchResponse, PreferredItemResponse, Problem};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -54,7 +54,9 @@ pub struct AppState {
         (name = "preferreditem", description = "Which item is preferred for a list of bricks"),
         (name = "ops", description = "Health; metrics are served on their own port"),
     ),
-    components(schemas(Problem)),
+    // The preferred-item answers are described by hand (with their
+    // headers, `preferred_item::Answered`), so their schemas are named here.
+    components(schemas(Problem, PreferredItemResponse, BatchResponse)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -1,6 +1,8 @@
 //! `/preferreditem`: which item is preferred for a list of bricks.
 
 use actix_web::{post, web, HttpResponse, ResponseError};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::AppState;
@@ -25,6 +27,58 @@ impl RequestBody for PreferredItemRequest {}
 
 impl RequestBody for BatchRequest {
     const LARGE: bool = true;
+}
+
+/// The 200 of a preferred-item route in the OpenAPI document: `T`, with
+/// the headers `Provenance` sets.
+struct Answered<T>(std::marker::PhantomData<T>);
+
+/// What a 200 of this body is, in the document.
+trait Answer: utoipa::ToSchema {
+    const DESCRIPTION: &'static str;
+}
+
+impl Answer for PreferredItemResponse {
+    const DESCRIPTION: &'static str = "The preferred item";
+}
+
+impl Answer for BatchResponse {
+    const DESCRIPTION: &'static str = "One result per query, in order";
+}
+
+impl<T: Answer> utoipa::IntoResponses for Answered<T> {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+        let header = |description: &str| {
+            HeaderBuilder::new()
+                .schema(Some(<u64 as utoipa::PartialSchema>::schema()))
+                .description(Some(description))
+                .build()
+        };
+        let response = ResponseBuilder::new()
+            .description(T::DESCRIPTION)
+            .header(
+                "X-Catalog-Version",
+                header(
+                    "With the catalog in memory (the default source): every transaction below \
+                     this id is reflected in the answer",
+                ),
+            )
+            .header(
+                "X-Catalog-Stale-Seconds",
+                header(
+                    "Only while the database is away: seconds since the catalog in memory was \
+                     last known to be current",
+                ),
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(T::name())))
+                    .build(),
+            )
+            .build();
+        [("200".to_owned(), response.into())].into()
+    }
 }
 
 /// Whether a batch with queries of these brick counts is worth moving off
@@ -96,10 +150,9 @@ async fn shortlists(
     } else {
         catalog.shortlists(queries, strategy)
     };
-    let freshness = catalog.freshness();
     let provenance = Provenance {
         version: Some(answer.version),
-        stale_seconds: (!freshness.connected).then(|| freshness.lag.as_secs_f64().ceil() as u64),
+        stale_seconds: answer.stale.map(|lag| lag.as_secs_f64().ceil() as u64),
     };
     Ok((answer.shortlists, provenance))
 }
@@ -164,10 +217,7 @@ async fn answer_one(
     tag = "preferreditem",
     request_body = PreferredItemRequest,
     responses(
-        (status = 200, description = "The preferred item", body = PreferredItemResponse, headers(
-            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
-            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
-        )),
+        Answered<PreferredItemResponse>,
         NoCandidate,
         BodyProblems,
     )
@@ -189,10 +239,7 @@ async fn preferred_by_rank(
     tag = "preferreditem",
     request_body = PreferredItemRequest,
     responses(
-        (status = 200, description = "The preferred item", body = PreferredItemResponse, headers(
-            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
-            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
-        )),
+        Answered<PreferredItemResponse>,
         NoCandidate,
         BodyProblems,
     )
@@ -214,10 +261,7 @@ async fn preferred_by_score(
     tag = "preferreditem",
     request_body = BatchRequest,
     responses(
-        (status = 200, description = "One result per query, in order", body = BatchResponse, headers(
-            ("X-Catalog-Version" = u64, description = "With the catalog in memory (the default source): every transaction below this id is reflected in the answer"),
-            ("X-Catalog-Stale-Seconds" = u64, description = "Only while the database is away: seconds since the catalog in memory was last known to be current"),
-        )),
+        Answered<BatchResponse>,
         BodyProblems,
     )
 )]

@@ -51,8 +51,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// A store of `rows`, indexed once at the end: the candidates are
-    /// sorted once and appended to their lists in order.
+    /// A store of `rows`, as a snapshot load builds it (`push`, then
+    /// `finish`); the tests compare it with a store kept by `apply`.
+    #[cfg(test)]
     pub fn build(rows: impl IntoIterator<Item = CatalogRow>) -> Store {
         let mut store = Store::default();
         for row in rows {
