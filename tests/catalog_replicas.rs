@@ -56,35 +56,6 @@ async fn replica(url: &str, source: Source) -> TestApp {
     spawn_replica(url, |s| s.preferred_item.source = source).await
 }
 
-/// Waits until the replica's catalog digest equals the tables'.
-async fn converged(app: &TestApp, within: Duration) -> Value {
-    let (items, digest) = preferred_item_service::catalog::database_digest(&app.pool)
-        .await
-        .unwrap();
-    let metrics = app.metrics_address.as_ref().unwrap();
-    let deadline = Instant::now() + within;
-    loop {
-        let body: Value = app
-            .client
-            .get(format!("{metrics}/catalog"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if body["digest"] == digest.as_str() {
-            assert_eq!(body["items"], items);
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the replica's catalog differs from the tables ({items} items): {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn seed(app: &TestApp, count: usize, rng: &mut Rng) {
     for chunk in (0..count).collect::<Vec<_>>().chunks(10_000) {
         let items: Vec<Value> = chunk
@@ -103,13 +74,7 @@ async fn seed(app: &TestApp, count: usize, rng: &mut Rng) {
                 )
             })
             .collect();
-        let reply = app
-            .send_raw(
-                reqwest::Method::POST,
-                "/masterdata/bulk",
-                format!("[{}]", records.join(",")),
-            )
-            .await;
+        let reply = app.bulk_master_data(&records).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
 }
@@ -149,7 +114,7 @@ async fn random_write(app: &TestApp, sql: &mut PgConnection, rng: &mut Rng, writ
             let items: Vec<Value> = (0..20)
                 .map(|k| json!({"identifier": format!("w{}", (base + k) % 400), "bricks": bricks(rng)}))
                 .collect();
-            let status = app
+            let first = app
                 .post_json("/items/bulk", &Value::Array(items))
                 .await
                 .status;
@@ -158,24 +123,17 @@ async fn random_write(app: &TestApp, sql: &mut PgConnection, rng: &mut Rng, writ
                     format!(
                         r#"{{"identifier":"w{}","status":"{}","price":{}}}"#,
                         (base + k) % 400,
-                        status_name(rng),
+                        status(rng),
                         price(rng)
                     )
                 })
                 .collect();
-            let second = app
-                .send_raw(
-                    reqwest::Method::POST,
-                    "/masterdata/bulk",
-                    format!("[{}]", records.join(",")),
-                )
-                .await
-                .status;
+            let second = app.bulk_master_data(&records).await.status;
             // Master data for items another writer just deleted is a 422.
-            if status.is_success() {
+            if first.is_success() {
                 second.as_u16()
             } else {
-                status.as_u16()
+                first.as_u16()
             }
         }
         _ => {
@@ -186,7 +144,7 @@ async fn random_write(app: &TestApp, sql: &mut PgConnection, rng: &mut Rng, writ
                 "UPDATE master_data SET price = price + 1, status = $2 WHERE identifier = $1",
             )
             .bind(&id)
-            .bind(status_name(rng))
+            .bind(status(rng))
             .execute(&mut *tx)
             .await;
             let pause = format!("SELECT pg_sleep({})", rng.below(60) as f64 / 1000.0);
@@ -201,10 +159,6 @@ async fn random_write(app: &TestApp, sql: &mut PgConnection, rng: &mut Rng, writ
             0
         }
     }
-}
-
-fn status_name(rng: &mut Rng) -> &'static str {
-    status(rng)
 }
 
 /// 1,000 random questions, exact and contains, as ten batches per strategy.
@@ -308,8 +262,8 @@ async fn replicas_converge_on_the_tables_under_concurrent_writers() {
     let writes = writes.load(Ordering::Relaxed);
     assert!(writes > 500, "the writers wrote: {writes}");
 
-    let state_a = converged(&a, Duration::from_secs(2)).await;
-    let state_b = converged(&b, Duration::from_secs(2)).await;
+    let state_a = a.settle_within(Duration::from_secs(2)).await;
+    let state_b = b.settle_within(Duration::from_secs(2)).await;
     println!("{writes} writes; replica a: {state_a}; replica b: {state_b}");
     assert!(state_a["items"].as_u64().unwrap() > 12_000);
 
@@ -465,7 +419,7 @@ async fn a_transaction_that_commits_late_is_not_skipped() {
     while a.post_json("/preferreditem", &ask(2)).await.body["item_info"]["price"] != json!(1) {
         assert!(Instant::now() < until, "the late commit was skipped");
     }
-    converged(&a, Duration::from_secs(1)).await;
+    a.settle_within(Duration::from_secs(1)).await;
 }
 
 async fn snapshot_loads(app: &TestApp) -> u64 {
@@ -505,7 +459,7 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
         .await
         .unwrap();
     let until = Instant::now() + Duration::from_secs(10);
-    while converged(&a, Duration::from_secs(1)).await["version"]
+    while a.settle_within(Duration::from_secs(1)).await["version"]
         .as_i64()
         .unwrap()
         <= newest
@@ -554,5 +508,5 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(snapshot_loads(&a).await, loads + 1, "one reload");
-    converged(&a, Duration::from_secs(1)).await;
+    a.settle_within(Duration::from_secs(1)).await;
 }

@@ -53,13 +53,7 @@ async fn load(app: &TestApp, catalog: &[RawItem]) {
         })
         .collect();
     if !records.is_empty() {
-        let reply = app
-            .send_raw(
-                reqwest::Method::POST,
-                "/masterdata/bulk",
-                format!("[{}]", records.join(",")),
-            )
-            .await;
+        let reply = app.bulk_master_data(&records).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
 }

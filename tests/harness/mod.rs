@@ -316,13 +316,19 @@ impl TestApp {
     /// Waits until this replica's catalog in memory holds what the tables
     /// hold (after writes that did not go through it), for at most 5 s.
     pub async fn settle(&self) {
+        self.settle_within(std::time::Duration::from_secs(5)).await;
+    }
+
+    /// `settle` within `within`; returns the replica's `GET /catalog`
+    /// (null with the database source, which holds no catalog).
+    pub async fn settle_within(&self, within: std::time::Duration) -> Value {
         let Some(metrics) = &self.metrics_address else {
-            return;
+            return Value::Null;
         };
         let (items, digest) = preferred_item_service::catalog::database_digest(&self.pool)
             .await
             .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + within;
         loop {
             let reply = self
                 .client
@@ -331,18 +337,26 @@ impl TestApp {
                 .await
                 .unwrap();
             if reply.status() == StatusCode::NOT_FOUND {
-                return;
+                return Value::Null;
             }
             let body: Value = reply.json().await.unwrap();
             if body["digest"] == digest.as_str() && body["items"] == items {
-                return;
+                return body;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "the catalog in memory did not reach the tables' state: {body}"
+                "the catalog in memory did not reach the tables' state ({items} items): {body}"
             );
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
+    }
+
+    /// `POST /masterdata/bulk` with `records`, each a JSON object as text
+    /// (so that prices keep their literal form).
+    pub async fn bulk_master_data(&self, records: &[String]) -> Reply {
+        let body = format!("[{}]", records.join(","));
+        self.send_raw(reqwest::Method::POST, "/masterdata/bulk", body)
+            .await
     }
 
     /// The status and price copied onto items and item_bricks agree with
