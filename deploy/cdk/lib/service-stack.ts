@@ -177,7 +177,7 @@ export class ServiceStack extends Stack {
     const image = containerImage(this, s.image);
 
     // Sizes from BENCHMARKS.md: at 1M items the catalog in memory keeps the
-    // service at about 330 MB resident, about 620 MB while a snapshot
+    // service at about 300 MB resident (297 MB measured), 620 MB while a snapshot
     // reload holds two copies; the rest is headroom for bursts of 16 MiB
     // bodies. CPU is what throughput needs, and autoscaling adds tasks.
     const task = new ecs.FargateTaskDefinition(this, "Task", {
