@@ -34,7 +34,7 @@ fn shortlist(n: usize) -> Vec<Candidate> {
                     identifier: identifier.clone(),
                     bricks: bricks(2),
                 },
-                info: MasterData {
+                master_data: MasterData {
                     identifier,
                     status: Status::ALL[i % 4],
                     price: Price::parse(&format!("{}.{:02}", 1 + i % 500, i % 100), "price")

@@ -17,6 +17,7 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_idle: IntGauge,
     pool_timeouts: IntCounter,
+    task_exits: IntCounterVec,
     catalog: CatalogGauges,
 }
 
@@ -90,6 +91,14 @@ impl Metrics {
             "Requests that waited the whole acquire timeout for a connection",
         )
         .expect("valid metric");
+        let task_exits = IntCounterVec::new(
+            Opts::new(
+                "background_task_exits_total",
+                "Background tasks that ended on their own (returned or panicked), by task",
+            ),
+            &["task"],
+        )
+        .expect("valid metric");
         pool_max_gauge.set(i64::from(pool_max));
         let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
         let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("valid metric");
@@ -127,6 +136,7 @@ impl Metrics {
             Box::new(pool_idle.clone()),
             Box::new(pool_max_gauge.clone()),
             Box::new(pool_timeouts.clone()),
+            Box::new(task_exits.clone()),
             Box::new(catalog.version.clone()),
             Box::new(catalog.lag.clone()),
             Box::new(catalog.items.clone()),
@@ -147,6 +157,7 @@ impl Metrics {
             pool_size,
             pool_idle,
             pool_timeouts,
+            task_exits,
             catalog,
         }
     }
@@ -184,6 +195,10 @@ impl Metrics {
             .inc();
     }
 
+    pub fn observe_task_exit(&self, task: &str) {
+        self.task_exits.with_label_values(&[task]).inc();
+    }
+
     pub fn observe_auth(&self, method: &str, outcome: &str) {
         self.auth.with_label_values(&[method, outcome]).inc();
     }
@@ -195,6 +210,11 @@ impl Metrics {
         let timeouts = crate::db::pool_timeouts();
         self.pool_timeouts
             .inc_by(timeouts.saturating_sub(self.pool_timeouts.get()));
+        self.render_registry()
+    }
+
+    /// The text exposition of what is registered, as it stands.
+    pub fn render_registry(&self) -> String {
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)

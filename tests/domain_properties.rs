@@ -27,14 +27,14 @@ fn brick_set(bricks: &[RawBrick]) -> BrickSet {
 }
 
 fn candidate(item: &RawItem) -> Candidate {
-    let (status, price) = item.info.expect("candidates have master data");
+    let (status, price) = item.master_data.expect("candidates have master data");
     let identifier = Identifier::parse(&item.id, "id").unwrap();
     Candidate {
         item: Item {
             identifier: identifier.clone(),
             bricks: brick_set(&item.bricks),
         },
-        info: MasterData {
+        master_data: MasterData {
             identifier,
             status: Status::ALL[status],
             price: Price::from_decimal(Decimal::new(price, 4), "price").unwrap(),
@@ -66,7 +66,7 @@ fn decision(catalog: &[RawItem], raw: &RawQuery) -> Option<(Vec<String>, u64)> {
     let decision = strategy_of(raw).decide(candidates, raw.alternatives, total)?;
     let ids = std::iter::once(&decision.preferred)
         .chain(&decision.alternatives)
-        .map(|c| c.info.identifier.to_string())
+        .map(|c| c.master_data.identifier.to_string())
         .collect();
     Some((ids, decision.candidates))
 }

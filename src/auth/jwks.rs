@@ -11,6 +11,21 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// `http://` on a loopback address: allowed for JWKS and discovery outside
+/// production, for tests and local issuers.
+pub fn is_loopback_http(raw: &str) -> bool {
+    let Ok(url) = url::Url::parse(raw) else {
+        return false;
+    };
+    url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
 /// Where the keys come from.
 #[derive(Debug, Clone)]
 pub enum JwksSource {
@@ -122,7 +137,7 @@ impl KeyCache {
                 let jwks_uri = discovery["jwks_uri"]
                     .as_str()
                     .ok_or_else(|| anyhow::anyhow!("{url} names no jwks_uri"))?;
-                let loopback = self.loopback_http && super::jwt::is_loopback_http(jwks_uri);
+                let loopback = self.loopback_http && is_loopback_http(jwks_uri);
                 if !jwks_uri.starts_with("https://") && !loopback {
                     anyhow::bail!("{url} names a jwks_uri that is not https");
                 }
@@ -178,5 +193,19 @@ impl KeyCache {
         tokio::time::timeout(Duration::from_secs(5), get)
             .await
             .map_err(|_| anyhow::anyhow!("{url} did not answer within 5 s"))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_may_use_plain_http() {
+        assert!(is_loopback_http("http://127.0.0.1:9000/jwks.json"));
+        assert!(is_loopback_http("http://localhost/jwks"));
+        assert!(is_loopback_http("http://[::1]:8080/"));
+        assert!(!is_loopback_http("http://idp.example.com/jwks"));
+        assert!(!is_loopback_http("https://127.0.0.1/jwks"));
     }
 }

@@ -88,21 +88,6 @@ pub fn looks_like_jwt(credential: &str) -> bool {
     credential.starts_with("eyJ") && credential.bytes().filter(|&b| b == b'.').count() == 2
 }
 
-/// `http://` on a loopback address: allowed for JWKS and discovery outside
-/// production, for tests and local issuers.
-pub fn is_loopback_http(raw: &str) -> bool {
-    let Ok(url) = url::Url::parse(raw) else {
-        return false;
-    };
-    url.scheme() == "http"
-        && match url.host() {
-            Some(url::Host::Domain(d)) => d == "localhost",
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        }
-}
-
 /// What the validator reads of a token's header before trusting it.
 #[derive(Deserialize)]
 struct RawHeader {
@@ -241,15 +226,6 @@ impl JwtValidator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_loopback_may_use_plain_http() {
-        assert!(is_loopback_http("http://127.0.0.1:9000/jwks.json"));
-        assert!(is_loopback_http("http://localhost/jwks"));
-        assert!(is_loopback_http("http://[::1]:8080/"));
-        assert!(!is_loopback_http("http://idp.example.com/jwks"));
-        assert!(!is_loopback_http("https://127.0.0.1/jwks"));
-    }
 
     #[test]
     fn jwts_are_told_from_api_keys_by_shape() {

@@ -7,10 +7,8 @@ mod jwks;
 mod jwt;
 mod keys;
 
-pub use jwks::{JwksSource, KeyCache};
-pub use jwt::{
-    is_loopback_http, looks_like_jwt, JwtConfig, JwtValidator, Rejection, MAX_TOKEN_BYTES,
-};
+pub use jwks::{is_loopback_http, JwksSource, KeyCache};
+pub use jwt::{looks_like_jwt, JwtConfig, JwtValidator, Rejection, MAX_TOKEN_BYTES};
 pub use keys::{digest, hex, KeyRing};
 
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,11 @@
 //! - while the database is away, answers come from the last applied state,
 //!   marked with how long ago it was last known to be current.
 
+mod digest;
+mod follower;
 mod store;
+
+pub use digest::{database_digest, digest};
 
 use store::Store;
 
@@ -22,14 +26,11 @@ use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
 use tokio::sync::{Mutex, Notify};
 
-use crate::db::catalog_feed::{self, CatalogRow, Changes, Position};
-use crate::db::preferred_item::Shortlist;
-use crate::domain::{PreferredItemQuery, StrategyKind};
-
-/// Rows per batch handed from the snapshot reader to the store builder.
-const BATCH: usize = 4096;
+use crate::db::catalog_feed::{self, Position};
+use crate::domain::{PreferredItemQuery, Shortlist, StrategyKind};
 
 /// How the follower reads the feed.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +41,7 @@ pub struct FollowOptions {
 /// The shortlists of a batch, the catalog version they came from, and,
 /// while the feed cannot be read, how long ago the catalog was last known
 /// to be current.
-pub struct Answer {
+pub struct Shortlisted {
     pub shortlists: Vec<Shortlist>,
     pub version: u64,
     pub stale: Option<Duration>,
@@ -134,10 +135,14 @@ impl MemoryCatalog {
 
     /// Shortlists for `queries` from memory, for `strategy`, with the
     /// version they saw.
-    pub fn shortlists(&self, queries: &[&PreferredItemQuery], strategy: StrategyKind) -> Answer {
+    pub fn shortlists(
+        &self,
+        queries: &[&PreferredItemQuery],
+        strategy: StrategyKind,
+    ) -> Shortlisted {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
         let per_status = strategy != StrategyKind::Rank;
-        Answer {
+        Shortlisted {
             shortlists: queries
                 .iter()
                 .map(|q| store.shortlist(q, per_status))
@@ -162,151 +167,6 @@ impl MemoryCatalog {
         }
         self.poll(&mut follower).await
     }
-
-    /// Loads the first snapshot, then follows the feed until the process
-    /// ends: on each notification, and every `poll_interval` regardless.
-    pub fn follow(self: &Arc<Self>) {
-        let catalog = self.clone();
-        tokio::spawn(async move { catalog.listen().await });
-        let catalog = self.clone();
-        tokio::spawn(async move {
-            // One warning when reading starts failing, not one per retry.
-            let mut warned = false;
-            loop {
-                let result = {
-                    let mut follower = catalog.follower.lock().await;
-                    catalog.poll(&mut follower).await
-                };
-                match result {
-                    Ok(()) => warned = false,
-                    Err(e) => {
-                        catalog.connected.store(false, Ordering::Release);
-                        if !std::mem::replace(&mut warned, true) {
-                            tracing::warn!(
-                                error = %e,
-                                loaded = catalog.is_loaded(),
-                                "reading the catalog from the database failed; answering from the last applied state"
-                            );
-                        }
-                    }
-                }
-                let _ =
-                    tokio::time::timeout(catalog.options.poll_interval, catalog.wake.notified())
-                        .await;
-            }
-        });
-    }
-
-    /// Keeps a listener on the feed's channel, reconnecting when it drops.
-    /// A notification only wakes the follower: the feed says what changed.
-    async fn listen(self: Arc<Self>) {
-        loop {
-            match catalog_feed::listen(&self.pool).await {
-                Ok(mut listener) => {
-                    // Whatever happened while no one listened is read now.
-                    self.wake.notify_one();
-                    loop {
-                        match listener.try_recv().await {
-                            Ok(Some(_)) => self.wake.notify_one(),
-                            Ok(None) => {
-                                tracing::info!("the catalog listener lost its connection");
-                                self.wake.notify_one();
-                            }
-                            Err(e) => {
-                                tracing::info!(error = %e, "the catalog listener failed; reconnecting");
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => tracing::debug!(error = %e, "listening for catalog changes failed"),
-            }
-            tokio::time::sleep(self.options.poll_interval.min(Duration::from_millis(250))).await;
-        }
-    }
-
-    /// One read of the feed (or a snapshot load), applied.
-    async fn poll(&self, follower: &mut Follower) -> anyhow::Result<()> {
-        let number = self.started.fetch_add(1, Ordering::AcqRel) + 1;
-        let began = self.epoch.elapsed();
-        let changes = match &follower.position {
-            None => Changes::Reload,
-            Some(position) => catalog_feed::changes(&self.pool, position).await?,
-        };
-        match changes {
-            Changes::Reload => {
-                let loading = Instant::now();
-                // Rows are decoded here and stored on a thread of their
-                // own, in batches, so that both cores work on a large load.
-                let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
-                let builder = tokio::task::spawn_blocking(move || {
-                    let mut store = Store::default();
-                    for batch in batches {
-                        for row in &batch {
-                            store.push(row);
-                        }
-                    }
-                    let indexing = Instant::now();
-                    store.finish();
-                    (store, indexing.elapsed())
-                });
-                let mut batch = Vec::with_capacity(BATCH);
-                let loaded = catalog_feed::snapshot(&self.pool, |row| {
-                    batch.push(row);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        let _ = sender.send(full);
-                    }
-                })
-                .await;
-                let _ = sender.send(batch);
-                drop(sender);
-                let streamed = loading.elapsed();
-                let (store, indexing) = builder.await?;
-                let position = loaded?;
-                let (items, bytes) = (store.items(), store.heap_bytes());
-                let replaced = std::mem::replace(
-                    &mut *self.store.write().unwrap_or_else(|e| e.into_inner()),
-                    store,
-                );
-                // While a snapshot loads, the old one keeps answering: the
-                // process holds both for a moment. Give the old one back.
-                drop(replaced);
-                crate::http::release_free_memory();
-                tracing::info!(
-                    items,
-                    heap_mib = bytes / (1024 * 1024),
-                    seconds = loading.elapsed().as_secs_f64(),
-                    streamed_seconds = streamed.as_secs_f64(),
-                    indexing_seconds = indexing.as_secs_f64(),
-                    "catalog snapshot loaded"
-                );
-                self.version.store(position.below, Ordering::Release);
-                follower.position = Some(position);
-                self.snapshot_loads.fetch_add(1, Ordering::Relaxed);
-                self.loaded.store(true, Ordering::Release);
-            }
-            Changes::Rows { rows, position } => {
-                if !rows.is_empty() {
-                    let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
-                    for (identifier, row) in &rows {
-                        store.apply(identifier, row.as_ref());
-                    }
-                    self.changes_applied
-                        .fetch_add(rows.len() as u64, Ordering::Relaxed);
-                }
-                self.version.store(position.below, Ordering::Release);
-                follower.position = Some(position);
-            }
-        }
-        follower.completed = number;
-        self.synced_at_ms
-            .store(began.as_millis() as u64, Ordering::Release);
-        if !self.connected.swap(true, Ordering::AcqRel) {
-            tracing::info!("the catalog follows the database");
-        }
-        Ok(())
-    }
 }
 
 /// Deletes change-feed rows older than `retention_secs` (whose transactions
@@ -314,41 +174,4 @@ impl MemoryCatalog {
 /// Returns how many rows went.
 pub async fn trim_feed(pool: &PgPool, retention_secs: u64) -> anyhow::Result<u64> {
     Ok(catalog_feed::trim(pool, retention_secs).await?)
-}
-
-/// A digest of catalog rows in identifier order: equal digests, equal
-/// contents. The metrics listener serves a replica's; `database_digest`
-/// computes the tables'.
-pub fn digest(rows: &[catalog_feed::CatalogRow]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for row in rows {
-        hasher.update(row.identifier.as_bytes());
-        hasher.update([0]);
-        for part in [&row.designs, &row.color_counts, &row.colors] {
-            hasher.update((part.len() as u32).to_be_bytes());
-            for v in part {
-                hasher.update(v.to_be_bytes());
-            }
-        }
-        hasher.update(row.signature.to_be_bytes());
-        match &row.master_data {
-            Some((status, price)) => {
-                hasher.update(status.as_str().as_bytes());
-                hasher.update(price.value().normalize().to_string().as_bytes());
-            }
-            None => hasher.update(b"-"),
-        }
-        hasher.update([0]);
-    }
-    format!("{:x}", hasher.finalize())
-}
-
-/// The number of items in the tables and their `digest`, read in one
-/// snapshot.
-pub async fn database_digest(pool: &PgPool) -> anyhow::Result<(usize, String)> {
-    let mut rows = Vec::new();
-    catalog_feed::snapshot(pool, |row| rows.push(row)).await?;
-    rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    Ok((rows.len(), digest(&rows)))
 }

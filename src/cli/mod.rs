@@ -3,6 +3,7 @@
 //! `openapi` are run by `startup`, which owns the server.
 
 mod load;
+mod progress;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -11,7 +12,6 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::db::bulk::LoadMode;
-use crate::local_postgres::LocalCluster;
 use crate::wire::records::Format;
 use crate::{db, telemetry};
 
@@ -91,7 +91,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate => {
             let settings = Settings::load()?;
             telemetry::init(settings.log_format(), "info");
-            let pool = connect(&settings).await?;
+            let pool = db::connect(settings.database_target()).await?.pool;
             db::migrate(&pool).await?;
             tracing::info!("migrations applied");
             Ok(())
@@ -113,7 +113,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             // A load of millions of rows is one long COPY by design.
             settings.database.statement_timeout_ms = 0;
             settings.database.lock_timeout_ms = 0;
-            let pool = connect(&settings).await?;
+            let pool = db::connect(settings.database_target()).await?.pool;
             db::migrate(&pool).await?;
             load::import(
                 &pool,
@@ -124,49 +124,6 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             .await
         }
     }
-}
-
-/// The pool over the configured database (a URL, or the PG* variables),
-/// or over the private local cluster when none is configured (never in
-/// production: settings validation requires one there). In production, a
-/// connection whose server is not verified is logged as a warning, once.
-/// Waits up to 30 s for the database, so that starting next to it is no
-/// error; failures that waiting cannot cure end the wait at once.
-pub async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
-    let url = match settings.database_url() {
-        Some(url) => Some(url),
-        None if settings.database.from_pg_environment => None,
-        None => {
-            let dir = settings.embedded_database.data_dir.clone();
-            let cluster = tokio::task::spawn_blocking(move || LocalCluster::start_or_reuse(&dir))
-                .await?
-                .context("starting the local PostgreSQL cluster")?;
-            let url = cluster.url("postgres");
-            tracing::info!(%url, data_dir = %cluster.data_dir.display(), "using the local PostgreSQL cluster");
-            Some(url)
-        }
-    };
-    let mut options = db::connect_options(url.as_deref())?;
-    let password = match &settings.database.password_file {
-        Some(file) => Some(db::read_password(file).await?),
-        None => None,
-    };
-    if let Some(password) = &password {
-        options = options.password(password);
-    }
-    if settings.is_production() && !db::is_verified(&options) {
-        tracing::warn!(
-            sslmode = db::ssl_mode_name(&options),
-            "the database connection is not verified: set sslmode=verify-full (with \
-             sslrootcert) so that the server's certificate and host name are checked"
-        );
-    }
-    let pool = db::pool_with(&settings.pool_options(), options);
-    if let (Some(file), Some(password)) = (&settings.database.password_file, password) {
-        db::spawn_password_reloader(pool.clone(), file.clone(), password);
-    }
-    db::wait_until_reachable(&pool, Duration::from_secs(30)).await?;
-    Ok(pool)
 }
 
 /// A minimal HTTP/1.1 GET, so that images need no curl.

@@ -8,16 +8,16 @@
 //! working directory when it exists.
 
 use anyhow::{bail, Context};
-use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 use crate::auth::{AuthMode, KeyRing};
-use crate::db::PoolOptions;
+use crate::db::{PoolOptions, Target};
 use crate::domain::StatusWeights;
 use crate::telemetry::LogFormat;
 
+mod defaults;
 mod jwt;
 mod proxies;
 mod validate;
@@ -172,7 +172,8 @@ pub struct PreferredItemSettings {
     /// How long the change feed keeps its rows. A replica that was away
     /// longer loads a fresh snapshot.
     pub feed_retention_secs: u64,
-    pub weights: WeightSettings,
+    /// Score weight per status; `StatusWeights::check` states the rule.
+    pub weights: StatusWeights,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -181,78 +182,6 @@ pub enum Source {
     #[default]
     Memory,
     Database,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeightSettings {
-    pub normal: Decimal,
-    pub novelty: Decimal,
-    pub outgoing: Decimal,
-    pub discontinued: Decimal,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        let weights = StatusWeights::default();
-        Settings {
-            environment: Environment::Local,
-            server: ServerSettings {
-                host: "0.0.0.0".into(),
-                port: 8080,
-                workers: 0,
-                json_limit_bytes: 256 * 1024,
-                large_body_limit_bytes: 16 * 1024 * 1024,
-                large_bodies_in_flight_bytes: 32 * 1024 * 1024,
-                body_read_timeout_ms: 10_000,
-                shutdown_grace_secs: 25,
-                keep_alive_secs: 75,
-                client_request_timeout_ms: 5_000,
-                metrics_enabled: true,
-                metrics_port: 9090,
-            },
-            database: DatabaseSettings {
-                url: None,
-                from_pg_environment: false,
-                password_file: None,
-                max_connections: 16,
-                min_connections: 0,
-                acquire_timeout_ms: 2_000,
-                statement_timeout_ms: 5_000,
-                lock_timeout_ms: 2_000,
-            },
-            embedded_database: EmbeddedDatabaseSettings {
-                data_dir: PathBuf::from(".data/postgres"),
-            },
-            log: LogSettings { format: None },
-            auth: AuthSettings {
-                mode: AuthMode::Writes,
-                keys: KeyRing::default(),
-                jwt: JwtSettings::default(),
-            },
-            rate_limit: RateLimitSettings {
-                enabled: true,
-                per_second: 1000,
-                burst: 2000,
-                trusted_proxies: TrustedProxies::default(),
-            },
-            cors: CorsSettings {
-                allowed_origins: Vec::new(),
-            },
-            demo_data: None,
-            preferred_item: PreferredItemSettings {
-                source: Source::Memory,
-                poll_interval_ms: 500,
-                feed_retention_secs: 900,
-                weights: WeightSettings {
-                    normal: weights.normal,
-                    novelty: weights.novelty,
-                    outgoing: weights.outgoing,
-                    discontinued: weights.discontinued,
-                },
-            },
-        }
-    }
 }
 
 impl Settings {
@@ -328,13 +257,7 @@ impl Settings {
     }
 
     pub fn status_weights(&self) -> StatusWeights {
-        let w = &self.preferred_item.weights;
-        StatusWeights {
-            normal: w.normal,
-            novelty: w.novelty,
-            outgoing: w.outgoing,
-            discontinued: w.discontinued,
-        }
+        self.preferred_item.weights
     }
 
     /// The database URL, as a plain string for the driver.
@@ -343,6 +266,18 @@ impl Settings {
             .url
             .as_ref()
             .map(|u| u.expose_secret().to_owned())
+    }
+
+    /// Where the server's connections go.
+    pub fn database_target(&self) -> Target {
+        Target {
+            url: self.database_url(),
+            from_pg_environment: self.database.from_pg_environment,
+            local_cluster_dir: self.embedded_database.data_dir.clone(),
+            password_file: self.database.password_file.clone(),
+            production: self.is_production(),
+            pool: self.pool_options(),
+        }
     }
 
     pub fn pool_options(&self) -> PoolOptions {

@@ -1,6 +1,7 @@
 //! Loading settings from layered sources, and the errors that name keys.
 
 use super::*;
+use rust_decimal::Decimal;
 
 fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
     let vars: Vec<_> = vars

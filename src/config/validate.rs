@@ -1,12 +1,10 @@
 //! Checks of loaded settings; every error names the key at fault.
 
 use anyhow::{bail, Context};
-use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
 
 use super::{Environment, Settings};
 use crate::auth::AuthMode;
-use crate::domain::StatusWeights;
 
 impl Settings {
     pub(super) fn validate(&self) -> anyhow::Result<()> {
@@ -64,23 +62,10 @@ impl Settings {
         {
             bail!("rate_limit.per_second and rate_limit.burst: must be at least 1");
         }
-        let w = &self.preferred_item.weights;
-        for (key, weight) in [
-            ("normal", w.normal),
-            ("novelty", w.novelty),
-            ("outgoing", w.outgoing),
-            ("discontinued", w.discontinued),
-        ] {
-            if weight < Decimal::ZERO
-                || weight > Decimal::from(StatusWeights::MAX)
-                || weight.normalize().scale() > 4
-            {
-                bail!(
-                    "preferred_item.weights.{key}: must be between 0 and {} with at most 4 decimals",
-                    StatusWeights::MAX
-                );
-            }
-        }
+        self.preferred_item
+            .weights
+            .check()
+            .map_err(|e| anyhow::anyhow!("preferred_item.weights.{e}"))?;
         Ok(())
     }
 }

@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::PoolOptions;
+use crate::local_postgres::LocalCluster;
+
 /// How often the password file is read again.
 const PASSWORD_RELOAD: Duration = Duration::from_secs(2);
 
@@ -70,26 +73,107 @@ fn tls_failed(e: &dyn std::fmt::Display) -> String {
     )
 }
 
-/// Reads `path` every few seconds and, when the password in it changes,
-/// gives the pool's future connections the new one. Connections already
-/// open stay as they are; PostgreSQL keeps them when a password changes.
-pub fn spawn_password_reloader(pool: PgPool, path: PathBuf, mut current: String) {
-    tokio::spawn(async move {
+/// Where the server's connections go; the `database` settings fill it in.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// A URL; without one, the libpq variables or the private cluster.
+    pub url: Option<String>,
+    /// Without a URL: connect as the libpq variables say.
+    pub from_pg_environment: bool,
+    /// Without a URL or libpq variables: the private cluster's data.
+    pub local_cluster_dir: PathBuf,
+    pub password_file: Option<PathBuf>,
+    /// Warn when the server is not verified.
+    pub production: bool,
+    pub pool: PoolOptions,
+}
+
+/// A connected pool, and the task that keeps its password current (for
+/// the supervisor of a long-running server to run).
+pub struct Connected {
+    pub pool: PgPool,
+    pub password_reloader: Option<PasswordReloader>,
+}
+
+/// The pool over `target` (a URL, the PG* variables, or the private local
+/// cluster; production requires one of the first two, which settings
+/// validation checks). In production, a connection whose server is not
+/// verified is logged as a warning, once. Waits up to 30 s for the
+/// database, so that starting next to it is no error; failures that
+/// waiting cannot cure end the wait at once.
+pub async fn connect(target: Target) -> anyhow::Result<Connected> {
+    let url = match target.url {
+        Some(url) => Some(url),
+        None if target.from_pg_environment => None,
+        None => {
+            let dir = target.local_cluster_dir.clone();
+            let cluster = tokio::task::spawn_blocking(move || LocalCluster::start_or_reuse(&dir))
+                .await?
+                .context("starting the local PostgreSQL cluster")?;
+            let url = cluster.url("postgres");
+            tracing::info!(%url, data_dir = %cluster.data_dir.display(), "using the local PostgreSQL cluster");
+            Some(url)
+        }
+    };
+    let mut options = connect_options(url.as_deref())?;
+    let password = match &target.password_file {
+        Some(file) => Some(read_password(file).await?),
+        None => None,
+    };
+    if let Some(password) = &password {
+        options = options.password(password);
+    }
+    if target.production && !is_verified(&options) {
+        tracing::warn!(
+            sslmode = ssl_mode_name(&options),
+            "the database connection is not verified: set sslmode=verify-full (with \
+             sslrootcert) so that the server's certificate and host name are checked"
+        );
+    }
+    let pool = super::pool_with(&target.pool, options);
+    let password_reloader =
+        target
+            .password_file
+            .zip(password)
+            .map(|(path, current)| PasswordReloader {
+                pool: pool.clone(),
+                path,
+                current,
+            });
+    super::wait_until_reachable(&pool, Duration::from_secs(30)).await?;
+    Ok(Connected {
+        pool,
+        password_reloader,
+    })
+}
+
+/// Reads the password file every few seconds and, when the password in it
+/// changes, gives the pool's future connections the new one. Connections
+/// already open stay as they are; PostgreSQL keeps them when a password
+/// changes.
+pub struct PasswordReloader {
+    pool: PgPool,
+    path: PathBuf,
+    current: String,
+}
+
+impl PasswordReloader {
+    pub async fn run(mut self) {
         let mut tick = tokio::time::interval(PASSWORD_RELOAD);
         loop {
             tick.tick().await;
-            match read_password(&path).await {
-                Ok(password) if password != current => {
-                    let options = (*pool.connect_options()).clone().password(&password);
-                    pool.set_connect_options(options);
-                    current = password;
-                    tracing::info!(file = %path.display(), "database password reloaded");
+            match read_password(&self.path).await {
+                Ok(password) if password != self.current => {
+                    let options = (*self.pool.connect_options()).clone().password(&password);
+                    self.pool.set_connect_options(options);
+                    self.current = password;
+                    tracing::info!(file = %self.path.display(), "database password reloaded");
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the database password file"),
             }
         }
-    });
+    }
 }
 
 /// The password in `path`, without a trailing newline.

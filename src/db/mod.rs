@@ -14,10 +14,7 @@ pub use master_data::MasterDataWrite;
 
 mod connection;
 
-pub use connection::{
-    connect_options, explain_connect_error, is_verified, read_password, spawn_password_reloader,
-    ssl_mode_name,
-};
+pub use connection::{connect, connect_options, explain_connect_error, Target};
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -21,14 +21,7 @@ use sqlx::PgPool;
 
 use super::items::{brick_index_rows, item_from_row};
 use super::master_data::master_data_from_row;
-use crate::domain::{Candidate, MatchMode, PreferredItemQuery, Status};
-
-/// The candidates the decision needs for one query, and how many there are.
-#[derive(Debug, Default)]
-pub struct Shortlist {
-    pub candidates: Vec<Candidate>,
-    pub total: u64,
-}
+use crate::domain::{Candidate, MatchMode, PreferredItemQuery, Shortlist, Status};
 
 /// Shortlists for each query, in query order.
 #[tracing::instrument(skip_all, fields(queries = queries.len()))]
@@ -78,8 +71,9 @@ pub async fn shortlists(
                     format!("stored status rank {} is invalid", row.status_rank).into(),
                 )
             })?;
-        let info = master_data_from_row(row.identifier, status.as_str().to_owned(), row.price)?;
-        shortlist.candidates.push(Candidate { item, info });
+        let master_data =
+            master_data_from_row(row.identifier, status.as_str().to_owned(), row.price)?;
+        shortlist.candidates.push(Candidate { item, master_data });
     }
     Ok(shortlists)
 }

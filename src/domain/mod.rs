@@ -15,12 +15,16 @@ mod field_error;
 mod item;
 mod master_data;
 mod preferred_item;
+mod record;
+mod status_weights;
 
 pub use brick::{Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
 pub use field_error::{FieldError, FieldErrors};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};
 pub use preferred_item::{
-    Candidate, Decision, MatchMode, PreferredItemQuery, StatusWeights, Strategy, StrategyKind,
+    Candidate, Decision, MatchMode, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
     MAX_ALTERNATIVES,
 };
+pub use record::{Record, RecordError};
+pub use status_weights::StatusWeights;

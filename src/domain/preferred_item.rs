@@ -6,12 +6,11 @@
 //! decision here means the rules can be read and property-tested without a
 //! database, and that scores never go through floating point.
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use utoipa::ToSchema;
 
-use super::{BrickSet, FieldError, Item, MasterData, Status};
+use super::{BrickSet, FieldError, Item, MasterData, StatusWeights};
 
 /// The most alternatives a query may ask for.
 pub const MAX_ALTERNATIVES: u32 = 20;
@@ -63,43 +62,17 @@ impl PreferredItemQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub item: Item,
-    pub info: MasterData,
+    pub master_data: MasterData,
 }
 
-/// Score weight per status. Non-negative, so a higher price never raises a
-/// score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusWeights {
-    pub normal: Decimal,
-    pub novelty: Decimal,
-    pub outgoing: Decimal,
-    pub discontinued: Decimal,
-}
-
-impl Default for StatusWeights {
-    fn default() -> Self {
-        StatusWeights {
-            normal: Decimal::from(3),
-            novelty: Decimal::from(2),
-            outgoing: Decimal::from(1),
-            discontinued: Decimal::ZERO,
-        }
-    }
-}
-
-impl StatusWeights {
-    /// The largest weight accepted: with prices of at most 1e9 and four
-    /// decimals, the cross products below stay exact in 96 bits.
-    pub const MAX: i64 = 1_000_000;
-
-    pub fn weight(&self, status: Status) -> Decimal {
-        match status {
-            Status::Normal => self.normal,
-            Status::Novelty => self.novelty,
-            Status::Outgoing => self.outgoing,
-            Status::Discontinued => self.discontinued,
-        }
-    }
+/// The candidates a decision needs for one query, and how many there are:
+/// what a source (the catalog in memory or the database) hands the
+/// decision. See `PreferredItemQuery::shortlist_per_status` for which
+/// candidates that is.
+#[derive(Debug, Default)]
+pub struct Shortlist {
+    pub candidates: Vec<Candidate>,
+    pub total: u64,
 }
 
 /// The name of a strategy, as requests spell it.
@@ -183,7 +156,7 @@ impl Strategy {
         alternatives: u32,
         candidates: u64,
     ) -> Option<Decision> {
-        shortlist.sort_by(|a, b| self.compare(&a.info, &b.info));
+        shortlist.sort_by(|a, b| self.compare(&a.master_data, &b.master_data));
         shortlist.truncate(alternatives as usize + 1);
         let mut ordered = shortlist.into_iter();
         let preferred = ordered.next()?;
@@ -198,9 +171,9 @@ impl Strategy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Brick, Identifier, Price};
+    use crate::domain::{Brick, Identifier, Price, Status};
 
-    fn info(id: &str, status: Status, price: &str) -> MasterData {
+    fn master_data(id: &str, status: Status, price: &str) -> MasterData {
         MasterData {
             identifier: Identifier::parse(id, "identifier").unwrap(),
             status,
@@ -210,13 +183,13 @@ mod tests {
 
     fn candidate(id: &str, status: Status, price: &str) -> Candidate {
         let bricks = BrickSet::new(vec![Brick::parse(1, &[1], "b").unwrap()]).unwrap();
-        let info = info(id, status, price);
+        let master_data = master_data(id, status, price);
         Candidate {
             item: Item {
-                identifier: info.identifier.clone(),
+                identifier: master_data.identifier.clone(),
                 bricks,
             },
-            info,
+            master_data,
         }
     }
 
@@ -226,7 +199,7 @@ mod tests {
             .decide(shortlist, 0, n)
             .unwrap()
             .preferred
-            .info
+            .master_data
             .identifier
             .to_string()
     }
@@ -308,7 +281,7 @@ mod tests {
         let decision = Strategy::Rank.decide(shortlist, 5, 3).unwrap();
         let order: Vec<_> = std::iter::once(&decision.preferred)
             .chain(&decision.alternatives)
-            .map(|c| c.info.identifier.as_str())
+            .map(|c| c.master_data.identifier.as_str())
             .collect();
         assert_eq!(order, ["z", "y", "x"]);
     }

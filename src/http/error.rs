@@ -11,9 +11,9 @@ use actix_web::{HttpResponse, ResponseError};
 use super::request_context::current_request_id;
 use crate::db;
 use crate::db::bulk::LoadError;
+use crate::domain::RecordError;
 use crate::domain::{FieldError, FieldErrors};
 use crate::wire::json::JsonError;
-use crate::wire::records::RecordError;
 use crate::wire::{Problem, ProblemField};
 
 /// Seconds a client should wait before retrying when the database is away.

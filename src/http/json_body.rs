@@ -58,23 +58,10 @@ impl Drop for BodyPermit {
     fn drop(&mut self) {
         let large = self._held.as_ref().is_some_and(|p| p.num_permits() >= 1024);
         if large {
-            release_free_memory();
+            crate::heap::release_free_memory();
         }
     }
 }
-
-/// Returns free heap pages to the system (glibc keeps them otherwise), after
-/// a large body or a replaced catalog snapshot.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn release_free_memory() {
-    // SAFETY: malloc_trim only returns free heap pages to the system.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn release_free_memory() {}
 
 /// Takes budget as a body grows, and refuses at once when there is none.
 struct Reservation {

@@ -9,9 +9,7 @@ mod json_body;
 mod request_context;
 
 pub use error::{ApiError, ApiResult};
-pub use json_body::{
-    read_body, release_free_memory, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody,
-};
+pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
 pub use request_context::{request_context, trim_trailing_slash, RequestSpan};
 
 use actix_web::error::{PathError, QueryPayloadError};

@@ -8,13 +8,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::AppState;
+use super::state::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
+use crate::domain::Record;
 use crate::domain::{FieldError, FieldErrors};
 use crate::http::docs::BodyProblems;
 use crate::http::{read_body, ApiError, ApiResult, BodyLimits, BodyPermit, ReadBody};
 use crate::wire::json::{self, JsonError};
-use crate::wire::records::{self, Record};
+use crate::wire::records;
 use crate::wire::{ItemJson, MasterDataJson};
 
 /// The most records one bulk request may carry.

@@ -7,7 +7,7 @@
 use actix_web::{get, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::AppState;
+use super::state::AppState;
 use crate::http::docs::LookupProblems;
 use crate::http::ApiResult;
 use crate::wire::{ItemJson, MasterDataJson};
@@ -18,7 +18,7 @@ pub fn configure_items(cfg: &mut ServiceConfig) {
 }
 
 /// Mounted in the `/masterdata` scope.
-pub fn configure_masterdata(cfg: &mut ServiceConfig) {
+pub fn configure_master_data(cfg: &mut ServiceConfig) {
     cfg.service(get_master_data_legacy);
 }
 

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::paging::PageRequest;
-use super::AppState;
+use super::state::AppState;
 use crate::db::{self, MasterDataWrite};
 use crate::domain::{FieldError, FieldErrors, Status};
 use crate::http::docs::{BodyProblems, ListProblems, LookupProblems};

@@ -10,34 +10,20 @@ mod master_data;
 mod ops;
 mod paging;
 mod preferred_item;
+mod state;
+
+pub use state::AppState;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::App;
-use sqlx::PgPool;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 
-use crate::catalog::MemoryCatalog;
-use crate::domain::StatusWeights;
-use crate::http::access::{Policy, Rule};
-use crate::metrics::Metrics;
+use crate::auth::Scope;
+use crate::http::access::{Access, Policy, Rule};
 use crate::wire::{BatchResponse, PreferredItemResponse, Problem};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: PgPool,
-    pub weights: StatusWeights,
-    pub metrics: Arc<Metrics>,
-    /// Set on SIGTERM: readiness turns 503 so that balancers stop routing.
-    pub draining: Arc<AtomicBool>,
-    /// The catalog in memory, unless `preferred_item.source` is `database`.
-    pub catalog: Option<Arc<MemoryCatalog>>,
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -157,7 +143,7 @@ where
         )
         .service(
             scope::scope("/masterdata")
-                .configure(legacy::configure_masterdata)
+                .configure(legacy::configure_master_data)
                 .configure(bulk::configure_master_data)
                 .configure(master_data::configure),
         )
@@ -169,30 +155,31 @@ where
     (app, openapi)
 }
 
-/// After a successful write, waits until this replica's catalog in memory
-/// has read the change feed past it, so that the write's response is sent
-/// only once a read through this replica sees it. A write whose catch-up
-/// fails (the database went away right after the commit) is answered as
-/// committed; the follower applies it when the database is back.
+/// After a successful write (what the access policy counts as one), waits
+/// until the preferred-item source sees it, so that the write's response is
+/// sent only once a read through this replica sees it. A write whose
+/// catch-up fails (the database went away right after the commit) is
+/// answered as committed; the source applies it when the database is back.
 pub async fn catch_up_after_writes(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let writes = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) && !request.path().starts_with("/preferreditem");
-    let catalog = if writes {
+    let writes = request
+        .app_data::<actix_web::web::Data<Access>>()
+        .is_some_and(|access| {
+            access.policy.required(request.method(), request.path()) == Some(Scope::Write)
+        });
+    let state = if writes {
         request
             .app_data::<actix_web::web::Data<AppState>>()
-            .and_then(|state| state.catalog.clone())
+            .cloned()
     } else {
         None
     };
     let response = next.call(request).await?;
-    if let Some(catalog) = catalog.filter(|_| response.status().is_success()) {
-        if let Err(e) = catalog.catch_up().await {
-            tracing::warn!(error = %e, "the catalog could not catch up with a write");
+    if let Some(state) = state.filter(|_| response.status().is_success()) {
+        if let Err(e) = state.source.catch_up().await {
+            tracing::warn!(error = %e, "the preferred-item source could not catch up with a write");
         }
     }
     Ok(response)

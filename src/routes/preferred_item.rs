@@ -5,12 +5,11 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::AppState;
-use crate::db;
-use crate::db::preferred_item::Shortlist;
-use crate::domain::{Decision, PreferredItemQuery, Strategy, StrategyKind};
+use super::state::AppState;
+use crate::domain::{Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind};
 use crate::http::docs::{BodyProblems, NoCandidate};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
+use crate::source::is_heavy;
 use crate::wire::{
     BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
 };
@@ -81,14 +80,6 @@ impl<T: Answer> utoipa::IntoResponses for Answered<T> {
     }
 }
 
-/// Whether a batch with queries of these brick counts is worth moving off
-/// the HTTP worker: a hundred queries of a few bricks take well under a
-/// millisecond, a thousand queries of hundreds of bricks take long enough
-/// to hold up the worker's other requests, /health/live included.
-fn is_heavy(bricks: impl Iterator<Item = usize>) -> bool {
-    bricks.sum::<usize>() > 2_000
-}
-
 /// Where an answer came from: the catalog version, and how stale it may be
 /// when the database is away. Nothing for the database source.
 #[derive(Default)]
@@ -122,52 +113,21 @@ impl Provenance {
     }
 }
 
-/// Shortlists from the catalog in memory, or with one database round trip
-/// per kind of lookup.
-async fn shortlists(
-    state: &AppState,
-    strategy: StrategyKind,
-    queries: &[&PreferredItemQuery],
-) -> ApiResult<(Vec<Shortlist>, Provenance)> {
-    let Some(catalog) = &state.catalog else {
-        let shortlists = db::preferred_item::shortlists(&state.pool, queries).await?;
-        return Ok((shortlists, Provenance::default()));
-    };
-    if !catalog.is_loaded() {
-        return Err(ApiError::Unavailable(anyhow::anyhow!(
-            "the catalog is still loading"
-        )));
-    }
-    let answer = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
-        let catalog = catalog.clone();
-        let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
-        tokio::task::spawn_blocking(move || {
-            let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
-            catalog.shortlists(&refs, strategy)
-        })
-        .await
-        .map_err(|e| ApiError::Unexpected(e.into()))?
-    } else {
-        catalog.shortlists(queries, strategy)
-    };
-    let provenance = Provenance {
-        version: Some(answer.version),
-        stale_seconds: answer.stale.map(|lag| lag.as_secs_f64().ceil() as u64),
-    };
-    Ok((answer.shortlists, provenance))
-}
-
 /// Answers parsed queries.
 async fn decide_all(
     state: &AppState,
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
 ) -> ApiResult<(Vec<Option<Decision>>, Provenance)> {
-    let (shortlists, provenance) = shortlists(state, strategy.kind(), queries).await?;
+    let sourced = state.source.shortlists(queries, strategy.kind()).await?;
+    let provenance = Provenance {
+        version: sourced.version,
+        stale_seconds: sourced.stale.map(|lag| lag.as_secs_f64().ceil() as u64),
+    };
     let work: Vec<(u32, Shortlist)> = queries
         .iter()
         .map(|q| q.alternatives)
-        .zip(shortlists)
+        .zip(sourced.shortlists)
         .collect();
     let decide = move || {
         work.into_iter()

@@ -128,17 +128,17 @@ pub struct PreferredItemResponse {
 
 impl From<&Decision> for PreferredItemResponse {
     fn from(decision: &Decision) -> Self {
-        let Candidate { item, info } = &decision.preferred;
+        let Candidate { item, master_data } = &decision.preferred;
         PreferredItemResponse {
             preferred_item: ItemJson::from(item),
-            item_info: MasterDataJson::from(info),
+            item_info: MasterDataJson::from(master_data),
             candidates: decision.candidates,
             alternatives: decision
                 .alternatives
                 .iter()
                 .map(|c| AlternativeJson {
                     item: ItemJson::from(&c.item),
-                    item_info: MasterDataJson::from(&c.info),
+                    item_info: MasterDataJson::from(&c.master_data),
                 })
                 .collect(),
         }

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use super::catalog::{ItemJson, MasterDataJson};
 use super::json;
 use crate::domain::{
-    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Status,
+    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Record, Status,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,35 +55,6 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             _ => Err(format!("{s:?} is not a format; use ndjson or csv")),
         }
-    }
-}
-
-/// A parsed record and where it came from: a 1-based line number in a
-/// file, a 0-based index in a request body.
-pub struct Record<T> {
-    pub position: u64,
-    pub value: Result<T, FieldErrors>,
-}
-
-/// Why one record was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordError {
-    pub position: u64,
-    /// Path of the field within the record; empty when about the record.
-    pub field: String,
-    pub message: String,
-}
-
-impl<T> Record<T> {
-    /// This record's problems, each with its position.
-    pub fn errors(&self) -> impl Iterator<Item = RecordError> + '_ {
-        self.value.as_ref().err().into_iter().flat_map(|errors| {
-            errors.iter().map(|e| RecordError {
-                position: self.position,
-                field: e.field.clone(),
-                message: e.message.clone(),
-            })
-        })
     }
 }
 

@@ -42,7 +42,7 @@ async fn load(app: &TestApp, catalog: &[RawItem]) {
     let records: Vec<String> = catalog
         .iter()
         .filter_map(|i| {
-            let (status, price) = i.info?;
+            let (status, price) = i.master_data?;
             let status = ["Normal", "Novelty", "Outgoing", "Discontinued"][status];
             Some(format!(
                 r#"{{"identifier":"{}","status":"{status}","price":{}.{:04}}}"#,

@@ -17,7 +17,7 @@ pub struct RawItem {
     pub id: String,
     pub bricks: Vec<RawBrick>,
     /// (status index, price in ten-thousandths)
-    pub info: Option<(usize, i64)>,
+    pub master_data: Option<(usize, i64)>,
 }
 
 pub fn raw_brick() -> impl Strategy<Value = RawBrick> {
@@ -63,10 +63,10 @@ pub fn raw_catalog() -> impl Strategy<Value = Vec<RawItem>> {
             .into_iter()
             .enumerate()
             // Identifiers whose byte order differs from numeric order.
-            .map(|(i, (bricks, info))| RawItem {
+            .map(|(i, (bricks, master_data))| RawItem {
                 id: format!("{}{}", ["a", "B", "_", "b"][i % 4], i),
                 bricks,
-                info,
+                master_data,
             })
             .collect()
     })
@@ -126,15 +126,15 @@ pub fn oracle_matches(item: &[RawBrick], wanted: &[RawBrick], contains: bool) ->
 pub fn oracle_candidates<'c>(catalog: &'c [RawItem], raw: &RawQuery) -> Vec<&'c RawItem> {
     catalog
         .iter()
-        .filter(|i| i.info.is_some())
-        .filter(|i| raw.include_discontinued || i.info.unwrap().0 != 3)
+        .filter(|i| i.master_data.is_some())
+        .filter(|i| raw.include_discontinued || i.master_data.unwrap().0 != 3)
         .filter(|i| oracle_matches(&i.bricks, &raw.bricks, raw.contains))
         .collect()
 }
 
 /// `Less` when `a` is preferred.
 pub fn oracle_compare(raw: &RawQuery, a: &RawItem, b: &RawItem) -> Ordering {
-    let ((sa, pa), (sb, pb)) = (a.info.unwrap(), b.info.unwrap());
+    let ((sa, pa), (sb, pb)) = (a.master_data.unwrap(), b.master_data.unwrap());
     let rank = || (sa, pa, a.id.as_bytes()).cmp(&(sb, pb, b.id.as_bytes()));
     if !raw.score {
         return rank();

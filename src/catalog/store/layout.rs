@@ -4,32 +4,10 @@
 use std::hash::BuildHasher;
 
 use super::exact::Group;
+use super::slots::{price_key, Span, NO_MASTER_DATA};
 use super::Store;
 use crate::db::catalog_feed::CatalogRow;
-use crate::domain::{Brick, BrickSet, Identifier, Price, Status};
-
-/// `price` in ten-thousandths: exact, as prices have at most four decimals.
-pub(super) fn price_key(price: Price) -> i64 {
-    let mut value = price.value();
-    value.rescale(4);
-    i64::try_from(value.mantissa()).unwrap_or(i64::MAX)
-}
-
-/// `status` of an item without master data.
-pub(super) const NO_MASTER_DATA: u8 = u8::MAX;
-pub(super) const DISCONTINUED: u8 = Status::Discontinued as u8;
-
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Span {
-    pub(super) at: u32,
-    pub(super) len: u32,
-}
-
-impl Span {
-    pub(super) fn range(self) -> std::ops::Range<usize> {
-        self.at as usize..(self.at + self.len) as usize
-    }
-}
+use crate::domain::{Brick, BrickSet, Identifier, Price};
 
 impl Store {
     pub(super) fn name(&self, slot: u32) -> &str {
@@ -50,7 +28,7 @@ impl Store {
         let hash = self.hasher.hash_one(&values[..]);
         self.brick_by_value
             .find(hash, |&b| {
-                self.brick_values[self.brick_at[b as usize].range()] == values[..]
+                self.brick_values[self.brick_values_at[b as usize].range()] == values[..]
             })
             .copied()
     }
@@ -59,7 +37,7 @@ impl Store {
         let hash = self.hasher.hash_one(values);
         let Store {
             brick_values,
-            brick_at,
+            brick_values_at,
             brick_by_value,
             postings,
             hasher,
@@ -67,19 +45,19 @@ impl Store {
         } = self;
         let found = brick_by_value
             .find(hash, |&b| {
-                brick_values[brick_at[b as usize].range()] == *values
+                brick_values[brick_values_at[b as usize].range()] == *values
             })
             .copied();
         found.unwrap_or_else(|| {
-            let id = brick_at.len() as u32;
-            brick_at.push(Span {
+            let id = brick_values_at.len() as u32;
+            brick_values_at.push(Span {
                 at: brick_values.len() as u32,
                 len: values.len() as u32,
             });
             brick_values.extend_from_slice(values);
             postings.push(Vec::new());
             brick_by_value.insert_unique(hash, id, |&b| {
-                hasher.hash_one(&brick_values[brick_at[b as usize].range()])
+                hasher.hash_one(&brick_values[brick_values_at[b as usize].range()])
             });
             id
         })
@@ -129,7 +107,7 @@ impl Store {
             Some(slot) => {
                 let s = slot as usize;
                 self.name_at[s] = name;
-                self.bricks_at[s] = bricks;
+                self.item_bricks[s] = bricks;
                 self.status[s] = status;
                 self.price[s] = price;
                 self.price_key[s] = key;
@@ -138,7 +116,7 @@ impl Store {
             }
             None => {
                 self.name_at.push(name);
-                self.bricks_at.push(bricks);
+                self.item_bricks.push(bricks);
                 self.status.push(status);
                 self.price.push(price);
                 self.price_key.push(key);
@@ -167,9 +145,9 @@ impl Store {
             entry.remove();
         }
         let s = slot as usize;
-        self.garbage += self.name_at[s].len as usize + self.bricks_at[s].len as usize;
+        self.garbage += self.name_at[s].len as usize + self.item_bricks[s].len as usize;
         self.name_at[s] = Span::default();
-        self.bricks_at[s] = Span::default();
+        self.item_bricks[s] = Span::default();
         self.status[s] = NO_MASTER_DATA;
         self.free.push(slot);
         self.items -= 1;
@@ -201,7 +179,7 @@ impl Store {
 
     /// The distinct bricks of the item in `slot`.
     pub(super) fn distinct_bricks(&self, slot: u32) -> Vec<u32> {
-        let mut refs = self.brick_refs[self.bricks_at[slot as usize].range()].to_vec();
+        let mut refs = self.brick_refs[self.item_bricks[slot as usize].range()].to_vec();
         refs.sort_unstable();
         refs.dedup();
         refs
@@ -291,7 +269,7 @@ impl Store {
         let mut refs = Vec::new();
         for &slot in &order {
             let mut last = u32::MAX;
-            let span = self.bricks_at[slot as usize];
+            let span = self.item_bricks[slot as usize];
             refs.clear();
             refs.extend_from_slice(&self.brick_refs[span.range()]);
             refs.sort_unstable();
@@ -327,10 +305,10 @@ impl Store {
         let mut names = Vec::with_capacity(self.names.len() - self.garbage.min(self.names.len()));
         let mut refs = Vec::new();
         for s in 0..self.name_at.len() {
-            let (name, bricks) = (self.name_at[s], self.bricks_at[s]);
+            let (name, bricks) = (self.name_at[s], self.item_bricks[s]);
             self.name_at[s].at = names.len() as u32;
             names.extend_from_slice(&self.names[name.range()]);
-            self.bricks_at[s].at = refs.len() as u32;
+            self.item_bricks[s].at = refs.len() as u32;
             refs.extend_from_slice(&self.brick_refs[bricks.range()]);
         }
         self.names = names;

@@ -13,24 +13,24 @@ use hashbrown::HashTable;
 use std::hash::RandomState;
 
 use crate::db::catalog_feed::CatalogRow;
-use crate::db::preferred_item::Shortlist;
 use crate::domain::{
     Brick, BrickSet, Candidate, Identifier, Item, MasterData, MatchMode, PreferredItemQuery, Price,
-    Status,
+    Shortlist, Status,
 };
 
 mod exact;
 mod layout;
+mod slots;
 
 use exact::{ExactIndex, Group};
-use layout::{Span, DISCONTINUED, NO_MASTER_DATA};
+use slots::{Span, DISCONTINUED, NO_MASTER_DATA};
 
 #[derive(Default)]
 pub struct Store {
     names: Vec<u8>,
     name_at: Vec<Span>,
     brick_refs: Vec<u32>,
-    bricks_at: Vec<Span>,
+    item_bricks: Vec<Span>,
     status: Vec<u8>,
     price: Vec<Price>,
     /// The price in ten-thousandths (prices have at most four decimals and
@@ -42,7 +42,7 @@ pub struct Store {
     hasher: RandomState,
     /// Interned bricks: design id, then the colours.
     brick_values: Vec<i32>,
-    brick_at: Vec<Span>,
+    brick_values_at: Vec<Span>,
     brick_by_value: HashTable<u32>,
     postings: Vec<Vec<u32>>,
     exact: ExactIndex,
@@ -83,14 +83,14 @@ impl Store {
         self.names.capacity()
             + self.name_at.capacity() * size_of::<Span>()
             + self.brick_refs.capacity() * 4
-            + self.bricks_at.capacity() * size_of::<Span>()
+            + self.item_bricks.capacity() * size_of::<Span>()
             + self.status.capacity()
             + self.price.capacity() * size_of::<Price>()
             + self.price_key.capacity() * 8
             + self.signature.capacity() * 16
             + self.by_name.capacity() * 5
             + self.brick_values.capacity() * 4
-            + self.brick_at.capacity() * size_of::<Span>()
+            + self.brick_values_at.capacity() * size_of::<Span>()
             + self.brick_by_value.capacity() * 5
             + self.postings.capacity() * size_of::<Vec<u32>>()
             + self
@@ -125,8 +125,8 @@ impl Store {
             .map(|slot| {
                 let s = slot as usize;
                 let (mut designs, mut color_counts, mut colors) = (vec![], vec![], vec![]);
-                for &b in &self.brick_refs[self.bricks_at[s].range()] {
-                    let values = &self.brick_values[self.brick_at[b as usize].range()];
+                for &b in &self.brick_refs[self.item_bricks[s].range()] {
+                    let values = &self.brick_values[self.brick_values_at[b as usize].range()];
                     designs.push(values[0]);
                     color_counts.push(values.len() as i32 - 1);
                     colors.extend_from_slice(&values[1..]);
@@ -227,7 +227,7 @@ impl Store {
 
     /// Whether the item in `slot` holds each wanted brick often enough.
     fn holds(&self, slot: u32, wanted: &[(u32, u32)]) -> bool {
-        let refs = &self.brick_refs[self.bricks_at[slot as usize].range()];
+        let refs = &self.brick_refs[self.item_bricks[slot as usize].range()];
         wanted
             .iter()
             .all(|&(id, n)| refs.iter().filter(|&&r| r == id).count() >= n as usize)
@@ -237,10 +237,10 @@ impl Store {
         let s = slot as usize;
         let identifier = Identifier::parse(self.name(slot), "identifier")
             .expect("identifiers are checked when stored");
-        let bricks = self.brick_refs[self.bricks_at[s].range()]
+        let bricks = self.brick_refs[self.item_bricks[s].range()]
             .iter()
             .map(|&b| {
-                let values = &self.brick_values[self.brick_at[b as usize].range()];
+                let values = &self.brick_values[self.brick_values_at[b as usize].range()];
                 let colors: Vec<i64> = values[1..].iter().map(|&c| i64::from(c)).collect();
                 Brick::parse(i64::from(values[0]), &colors, "bricks")
                     .expect("bricks are checked when stored")
@@ -251,7 +251,7 @@ impl Store {
                 identifier: identifier.clone(),
                 bricks: BrickSet::new(bricks).expect("brick counts are checked when stored"),
             },
-            info: MasterData {
+            master_data: MasterData {
                 identifier,
                 status: Status::ALL[self.status[s] as usize],
                 price: self.price[s],

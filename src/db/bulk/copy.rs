@@ -5,10 +5,9 @@ use sqlx::PgConnection;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use super::{LoadError, MasterDataCopy, MAX_REPORTED_ERRORS};
+use super::outcome::{LoadError, MasterDataColumns, MAX_REPORTED_ERRORS};
 use crate::db::items::{brick_index_rows, StoredBricks};
-use crate::domain::Item;
-use crate::wire::records::{Record, RecordError};
+use crate::domain::{Item, Record, RecordError};
 
 /// COPY data is sent in chunks of about this size.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -93,7 +92,7 @@ fn int_array(out: &mut Vec<u8>, values: &[i32]) {
 /// hex need no escaping in COPY's text format.
 pub(super) fn encode_item(
     item: &Item,
-    copies: Option<&MasterDataCopy>,
+    copies: Option<&MasterDataColumns>,
     items: &mut Vec<u8>,
     bricks: &mut Vec<u8>,
 ) {

@@ -13,64 +13,16 @@
 //! problems are returned.
 
 mod copy;
+mod outcome;
+
+pub use outcome::{LoadCounts, LoadError, LoadMode, MasterDataColumns, MAX_REPORTED_ERRORS};
 
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::str::FromStr;
 
-use crate::domain::{Item, MasterData, Price, Status};
-use crate::wire::records::{Record, RecordError};
+use crate::domain::{Item, MasterData, Record, RecordError};
 use copy::{copy_records, encode_item, send_all, LineBuffer};
-
-/// The most invalid records one load reports; reading stops there.
-pub const MAX_REPORTED_ERRORS: usize = 100;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadMode {
-    /// Records are created or replace the record with their identifier;
-    /// everything else stays.
-    Upsert,
-    /// The records become the whole table. Replacing items also removes
-    /// all master data (it belongs to the items); load master data after.
-    /// Takes an exclusive lock on the tables while it runs.
-    Replace,
-}
-
-impl FromStr for LoadMode {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<LoadMode, String> {
-        match s {
-            "upsert" => Ok(LoadMode::Upsert),
-            "replace" => Ok(LoadMode::Replace),
-            _ => Err(format!("{s:?} is not a mode; use upsert or replace")),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{} invalid record(s)", .0.len())]
-    Invalid(Vec<RecordError>),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct LoadCounts {
-    pub created: u64,
-    pub updated: u64,
-}
-
-impl LoadCounts {
-    pub fn total(&self) -> u64 {
-        self.created + self.updated
-    }
-}
-
-/// The status and price an item's rows carry as copies of its master data.
-pub type MasterDataCopy = (Status, Price);
 
 /// Loads items. `conn` must be in a transaction.
 ///
@@ -82,7 +34,7 @@ pub async fn load_items(
     conn: &mut PgConnection,
     mode: LoadMode,
     records: impl IntoIterator<Item = Record<Item>>,
-    copies: Option<&HashMap<String, MasterDataCopy>>,
+    copies: Option<&HashMap<String, MasterDataColumns>>,
 ) -> Result<LoadCounts, LoadError> {
     let copies = copies.filter(|_| mode == LoadMode::Replace);
     let (items_target, bricks_target) = match mode {
@@ -333,6 +285,16 @@ pub async fn lock_if_empty(conn: &mut PgConnection) -> Result<bool, sqlx::Error>
 async fn maintain_copies_in_bulk(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query!("SELECT set_config('catalog.copies_maintained', 'on', true) AS \"on!\"")
         .fetch_one(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Fresh statistics right after a load, so the planner keeps using the
+/// indexes on a catalog that just grew by orders of magnitude; and a
+/// visibility map, so that counting candidates reads the indexes alone.
+pub async fn analyze(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query!("VACUUM (ANALYZE) items, item_bricks, master_data")
+        .execute(pool)
         .await?;
     Ok(())
 }

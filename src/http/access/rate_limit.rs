@@ -53,15 +53,12 @@ impl RateLimit {
     }
 
     /// Drops the buckets of clients that have gone quiet, every minute, so
-    /// that memory stays bounded.
-    pub fn spawn_janitor(self: &Arc<Self>) {
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                this.limiter.retain_recent();
-            }
-        });
+    /// that memory stays bounded. Runs until dropped.
+    pub async fn forget_quiet_clients(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            self.limiter.retain_recent();
+        }
     }
 }

@@ -1,0 +1,44 @@
+//! Digests of catalog contents: equal digests, equal contents. The
+//! metrics listener serves a replica's; `database_digest` computes the
+//! tables'.
+
+use sqlx::PgPool;
+
+use crate::db::catalog_feed::{self, CatalogRow};
+
+/// A digest of catalog rows in identifier order: equal digests, equal
+/// contents. The metrics listener serves a replica's; `database_digest`
+/// computes the tables'.
+pub fn digest(rows: &[CatalogRow]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for row in rows {
+        hasher.update(row.identifier.as_bytes());
+        hasher.update([0]);
+        for part in [&row.designs, &row.color_counts, &row.colors] {
+            hasher.update((part.len() as u32).to_be_bytes());
+            for v in part {
+                hasher.update(v.to_be_bytes());
+            }
+        }
+        hasher.update(row.signature.to_be_bytes());
+        match &row.master_data {
+            Some((status, price)) => {
+                hasher.update(status.as_str().as_bytes());
+                hasher.update(price.value().normalize().to_string().as_bytes());
+            }
+            None => hasher.update(b"-"),
+        }
+        hasher.update([0]);
+    }
+    format!("{:x}", hasher.finalize())
+}
+
+/// The number of items in the tables and their `digest`, read in one
+/// snapshot.
+pub async fn database_digest(pool: &PgPool) -> anyhow::Result<(usize, String)> {
+    let mut rows = Vec::new();
+    catalog_feed::snapshot(pool, |row| rows.push(row)).await?;
+    rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    Ok((rows.len(), digest(&rows)))
+}

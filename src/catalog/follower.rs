@@ -1,0 +1,157 @@
+//! The follower: loads a snapshot, then reads the change feed on every
+//! notification and every `poll_interval`. `startup`'s supervisor runs
+//! `follow` and `listen` as background tasks.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::store::Store;
+use super::{Follower, MemoryCatalog};
+use crate::db::catalog_feed::{self, CatalogRow, Changes};
+
+/// Rows per batch handed from the snapshot reader to the store builder.
+const BATCH: usize = 4096;
+
+impl MemoryCatalog {
+    /// Loads the first snapshot, then follows the feed until dropped: on
+    /// each notification (see `listen`), and every `poll_interval`
+    /// regardless.
+    pub async fn follow(self: Arc<Self>) {
+        let catalog = self;
+        // One warning when reading starts failing, not one per retry.
+        let mut warned = false;
+        loop {
+            let result = {
+                let mut follower = catalog.follower.lock().await;
+                catalog.poll(&mut follower).await
+            };
+            match result {
+                Ok(()) => warned = false,
+                Err(e) => {
+                    catalog.connected.store(false, Ordering::Release);
+                    if !std::mem::replace(&mut warned, true) {
+                        tracing::warn!(
+                            error = %e,
+                            loaded = catalog.is_loaded(),
+                            "reading the catalog from the database failed; answering from the last applied state"
+                        );
+                    }
+                }
+            }
+            let _ =
+                tokio::time::timeout(catalog.options.poll_interval, catalog.wake.notified()).await;
+        }
+    }
+
+    /// Keeps a listener on the feed's channel, reconnecting when it drops.
+    /// A notification only wakes the follower: the feed says what changed.
+    pub async fn listen(self: Arc<Self>) {
+        loop {
+            match catalog_feed::listen(&self.pool).await {
+                Ok(mut listener) => {
+                    // Whatever happened while no one listened is read now.
+                    self.wake.notify_one();
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(_)) => self.wake.notify_one(),
+                            Ok(None) => {
+                                tracing::info!("the catalog listener lost its connection");
+                                self.wake.notify_one();
+                            }
+                            Err(e) => {
+                                tracing::info!(error = %e, "the catalog listener failed; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "listening for catalog changes failed"),
+            }
+            tokio::time::sleep(self.options.poll_interval.min(Duration::from_millis(250))).await;
+        }
+    }
+
+    /// One read of the feed (or a snapshot load), applied.
+    pub(super) async fn poll(&self, follower: &mut Follower) -> anyhow::Result<()> {
+        let number = self.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let began = self.epoch.elapsed();
+        let changes = match &follower.position {
+            None => Changes::Reload,
+            Some(position) => catalog_feed::changes(&self.pool, position).await?,
+        };
+        match changes {
+            Changes::Reload => {
+                let loading = Instant::now();
+                // Rows are decoded here and stored on a thread of their
+                // own, in batches, so that both cores work on a large load.
+                let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
+                let builder = tokio::task::spawn_blocking(move || {
+                    let mut store = Store::default();
+                    for batch in batches {
+                        for row in &batch {
+                            store.push(row);
+                        }
+                    }
+                    let indexing = Instant::now();
+                    store.finish();
+                    (store, indexing.elapsed())
+                });
+                let mut batch = Vec::with_capacity(BATCH);
+                let loaded = catalog_feed::snapshot(&self.pool, |row| {
+                    batch.push(row);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let _ = sender.send(full);
+                    }
+                })
+                .await;
+                let _ = sender.send(batch);
+                drop(sender);
+                let streamed = loading.elapsed();
+                let (store, indexing) = builder.await?;
+                let position = loaded?;
+                let (items, bytes) = (store.items(), store.heap_bytes());
+                let replaced = std::mem::replace(
+                    &mut *self.store.write().unwrap_or_else(|e| e.into_inner()),
+                    store,
+                );
+                // While a snapshot loads, the old one keeps answering: the
+                // process holds both for a moment. Give the old one back.
+                drop(replaced);
+                crate::heap::release_free_memory();
+                tracing::info!(
+                    items,
+                    heap_mib = bytes / (1024 * 1024),
+                    seconds = loading.elapsed().as_secs_f64(),
+                    streamed_seconds = streamed.as_secs_f64(),
+                    indexing_seconds = indexing.as_secs_f64(),
+                    "catalog snapshot loaded"
+                );
+                self.version.store(position.below, Ordering::Release);
+                follower.position = Some(position);
+                self.snapshot_loads.fetch_add(1, Ordering::Relaxed);
+                self.loaded.store(true, Ordering::Release);
+            }
+            Changes::Rows { rows, position } => {
+                if !rows.is_empty() {
+                    let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
+                    for (identifier, row) in &rows {
+                        store.apply(identifier, row.as_ref());
+                    }
+                    self.changes_applied
+                        .fetch_add(rows.len() as u64, Ordering::Relaxed);
+                }
+                self.version.store(position.below, Ordering::Release);
+                follower.position = Some(position);
+            }
+        }
+        follower.completed = number;
+        self.synced_at_ms
+            .store(began.as_millis() as u64, Ordering::Release);
+        if !self.connected.swap(true, Ordering::AcqRel) {
+            tracing::info!("the catalog follows the database");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,105 @@
+//! Shortlists from the catalog in memory (`catalog::MemoryCatalog`).
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use std::sync::Arc;
+
+use super::{is_heavy, Contents, PreferredItemSource, Readiness, Sourced};
+use crate::catalog::{self, MemoryCatalog};
+use crate::domain::{PreferredItemQuery, StrategyKind};
+use crate::http::{ApiError, ApiResult};
+use crate::metrics::{CatalogReading, Metrics};
+
+pub struct MemorySource {
+    catalog: Arc<MemoryCatalog>,
+}
+
+impl MemorySource {
+    pub fn new(catalog: Arc<MemoryCatalog>) -> MemorySource {
+        MemorySource { catalog }
+    }
+}
+
+fn still_loading() -> ApiError {
+    ApiError::Unavailable(anyhow::anyhow!("the catalog is still loading"))
+}
+
+impl PreferredItemSource for MemorySource {
+    /// 503 until the first snapshot has loaded. Heavy batches are looked up
+    /// off the HTTP worker.
+    fn shortlists<'a>(
+        &'a self,
+        queries: &'a [&'a PreferredItemQuery],
+        strategy: StrategyKind,
+    ) -> BoxFuture<'a, ApiResult<Sourced>> {
+        async move {
+            if !self.catalog.is_loaded() {
+                return Err(still_loading());
+            }
+            let shortlisted = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
+                let catalog = self.catalog.clone();
+                let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
+                tokio::task::spawn_blocking(move || {
+                    let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
+                    catalog.shortlists(&refs, strategy)
+                })
+                .await
+                .map_err(|e| ApiError::Unexpected(e.into()))?
+            } else {
+                self.catalog.shortlists(queries, strategy)
+            };
+            Ok(Sourced {
+                shortlists: shortlisted.shortlists,
+                version: Some(shortlisted.version),
+                stale: shortlisted.stale,
+            })
+        }
+        .boxed()
+    }
+
+    /// 503 until the first snapshot has loaded; then ready even while the
+    /// database is away (degraded), as reads are answered from memory.
+    fn readiness(&self) -> BoxFuture<'_, ApiResult<Readiness>> {
+        let f = self.catalog.freshness();
+        async move {
+            if !f.loaded {
+                return Err(still_loading());
+            }
+            Ok(if f.connected {
+                Readiness::Ready
+            } else {
+                Readiness::Degraded
+            })
+        }
+        .boxed()
+    }
+
+    fn catch_up(&self) -> BoxFuture<'_, anyhow::Result<()>> {
+        self.catalog.catch_up().boxed()
+    }
+
+    fn observe(&self, metrics: &Metrics) {
+        let f = self.catalog.freshness();
+        metrics.observe_catalog(CatalogReading {
+            version: f.version,
+            lag_seconds: f.lag.as_secs_f64(),
+            items: f.items,
+            connected: f.connected,
+            snapshot_loads: f.snapshot_loads,
+            changes_applied: f.changes_applied,
+        });
+    }
+
+    fn contents(&self) -> Option<Contents> {
+        let f = self.catalog.freshness();
+        let rows = self.catalog.rows();
+        Some(Contents {
+            loaded: f.loaded,
+            connected: f.connected,
+            version: f.version,
+            lag_seconds: f.lag.as_secs_f64(),
+            items: rows.len(),
+            digest: catalog::digest(&rows),
+        })
+    }
+}

@@ -1,0 +1,160 @@
+//! The public HTTP server: state, middleware, routes, Swagger UI, CORS and
+//! the fallback that answers 405 for a known path asked with another
+//! method.
+
+use actix_cors::Cors;
+use actix_web::dev::{ResourceDef, Server};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Condition};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_actix_web::TracingLogger;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::http::access::{self, Access};
+use crate::http::{self, ApiError, BodyLimits, RequestSpan};
+use crate::metrics::Metrics;
+use crate::routes::{self, AppState};
+
+/// Binds `server.host:server.port` and builds the server; returns the
+/// bound port and the server, not yet running.
+pub fn build(
+    settings: &Settings,
+    state: web::Data<AppState>,
+    access: web::Data<Access>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<(u16, Server)> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
+    let port = listener.local_addr()?.port();
+    let metrics = web::Data::from(metrics);
+    let origins = settings.cors.allowed_origins.clone();
+    let limits = BodyLimits::new(
+        settings.server.json_limit_bytes,
+        settings.server.large_body_limit_bytes,
+        Duration::from_millis(settings.server.body_read_timeout_ms),
+        settings.server.large_bodies_in_flight_bytes,
+    );
+    let openapi = routes::openapi();
+    let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
+
+    let mut server = HttpServer::new(move || {
+        let app = App::new()
+            .app_data(state.clone())
+            .app_data(access.clone())
+            .app_data(metrics.clone())
+            .app_data(known_routes.clone())
+            .app_data(limits.clone())
+            .app_data(web::QueryConfig::default().error_handler(http::query_error))
+            .app_data(web::PathConfig::default().error_handler(http::path_error));
+        let (app, _) = routes::mount(app);
+        app.service(web::redirect("/docs", "/docs/").permanent())
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .default_service(web::to(not_found))
+            .wrap(from_fn(routes::catch_up_after_writes))
+            .wrap(from_fn(access::access_control))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(from_fn(http::request_context))
+            .wrap(from_fn(http::trim_trailing_slash))
+    })
+    .keep_alive(Duration::from_secs(settings.server.keep_alive_secs))
+    .client_request_timeout(Duration::from_millis(
+        settings.server.client_request_timeout_ms,
+    ))
+    .shutdown_timeout(settings.server.shutdown_grace_secs)
+    .disable_signals();
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok((port, server.listen(listener)?.run()))
+}
+
+/// CORS for the configured origins (`*` for any). Preflights are answered
+/// here, before the key check, as browsers send them without credentials.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-catalog-version"),
+            header::HeaderName::from_static("x-catalog-stale-seconds"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// The documented paths and their methods, so that a known path asked
+/// with another method gets 405 and `Allow` rather than 404.
+struct KnownRoutes(Vec<(ResourceDef, String)>);
+
+impl KnownRoutes {
+    /// Read from the typed paths of the document the routes describe.
+    fn from_openapi(openapi: &utoipa::openapi::OpenApi) -> KnownRoutes {
+        let routes = openapi
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<String> = [
+                    (Method::GET, &item.get),
+                    (Method::PUT, &item.put),
+                    (Method::POST, &item.post),
+                    (Method::DELETE, &item.delete),
+                    (Method::PATCH, &item.patch),
+                    (Method::HEAD, &item.head),
+                ]
+                .into_iter()
+                .filter(|(_, operation)| operation.is_some())
+                .map(|(method, _)| method.to_string())
+                .collect();
+                (ResourceDef::new(path.as_str()), methods.join(", "))
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_str())
+    }
+}
+
+async fn not_found(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = known.allowed(req.path()) {
+        let mut response = ApiError::MethodNotAllowed(req.method().to_string()).error_response();
+        if let Ok(value) = header::HeaderValue::from_str(allowed) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return Ok(response);
+    }
+    Err(ApiError::NotFound(format!(
+        "No route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
