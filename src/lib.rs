@@ -33,7 +33,7 @@ mod metrics;
 mod routes;
 mod source;
 pub mod startup;
-mod synthetic;
+pub mod synthetic;
 pub mod telemetry;
 mod wire;
 

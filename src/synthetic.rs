@@ -34,6 +34,12 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// Uniform enough in `0..n` for tests and catalogs (modulo bias is
+    /// negligible for small `n`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
     /// Uniform in `low..=high`.
     pub fn range(&mut self, low: u64, high: u64) -> u64 {
         low + self.next_u64() % (high - low + 1)

@@ -6,7 +6,7 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::{create_database_on, server_url, spawn_replica, TestApp};
+use harness::{create_database_on, server_url, spawn_replica, until, TestApp};
 use preferred_item_service::config::Source;
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
@@ -18,21 +18,9 @@ use std::time::{Duration, Instant};
 /// cores, eight writers beside the measurement would measure the machine.
 static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A tiny generator, so that a failing run can be replayed from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+/// The synthetic catalog's generator, so that a failing run can be
+/// replayed from its seed.
+type Rng = preferred_item_service::synthetic::SplitMix64;
 
 /// 1 to 3 bricks from a small universe, so that queries hit often.
 fn bricks(rng: &mut Rng) -> Value {
@@ -204,7 +192,7 @@ async fn replicas_converge_on_the_tables_under_concurrent_writers() {
     let a = Arc::new(replica(&url, Source::Memory).await);
     let b = Arc::new(replica(&url, Source::Memory).await);
     let reference = replica(&url, Source::Database).await;
-    let mut rng = Rng(20261126);
+    let mut rng = Rng::new(20261126);
     // More than one transaction's worth of identifiers (10,000), so that
     // one statement below makes the replicas load a fresh snapshot.
     seed(&a, 12_000, &mut rng).await;
@@ -221,7 +209,7 @@ async fn replicas_converge_on_the_tables_under_concurrent_writers() {
             let (a, b, url) = (a.clone(), b.clone(), url.clone());
             let (failures, writes) = (failures.clone(), writes.clone());
             tokio::spawn(async move {
-                let mut rng = Rng(writer * 7919 + 1);
+                let mut rng = Rng::new(writer * 7919 + 1);
                 let mut sql = PgConnection::connect(&url).await.unwrap();
                 while Instant::now() < until {
                     let app = if rng.below(2) == 0 { &a } else { &b };
@@ -283,28 +271,12 @@ async fn replicas_converge_on_the_tables_under_concurrent_writers() {
         compared += body["queries"].as_array().unwrap().len();
     }
     assert_eq!(compared, 1000);
-    let found = |app: &TestApp| {
-        let app = app.metrics_address.clone().unwrap();
-        async move {
-            let metrics = reqwest::get(format!("{app}/metrics"))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            metrics
-                .lines()
-                .find(|l| l.starts_with("catalog_snapshot_loads_total"))
-                .map(|l| l.split(' ').nth(1).unwrap().parse::<u64>().unwrap())
-                .unwrap()
-        }
-    };
     assert!(
-        found(&a).await >= 2,
+        snapshot_loads(&a).await >= 2,
         "the large statement made replica a reload"
     );
     assert!(
-        found(&b).await >= 2,
+        snapshot_loads(&b).await >= 2,
         "the large statement made replica b reload"
     );
 }
@@ -339,7 +311,7 @@ async fn a_write_is_seen_at_once_where_it_was_made_and_soon_elsewhere() {
     let url = create_database_on(server_url()).await;
     let a = replica(&url, Source::Memory).await;
     let b = Arc::new(replica(&url, Source::Memory).await);
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     seed(&a, 2_000, &mut rng).await;
     let watched = json!([{"design_id": 99, "color_codes": [99]}]);
     a.post_json("/items", &json!({"identifier": "fresh", "bricks": watched}))
@@ -351,7 +323,7 @@ async fn a_write_is_seen_at_once_where_it_was_made_and_soon_elsewhere() {
         .map(|k| {
             let (b, stop) = (b.clone(), stop.clone());
             tokio::spawn(async move {
-                let mut rng = Rng(k);
+                let mut rng = Rng::new(k);
                 while !stop.load(Ordering::Relaxed) {
                     let query = json!({"bricks": bricks(&mut rng), "match": "contains"});
                     b.post_json("/preferreditem", &query).await;
@@ -410,31 +382,20 @@ async fn a_transaction_that_commits_late_is_not_skipped() {
         .await
         .unwrap();
     let ask = |design: i64| json!({"bricks": [{"design_id": design, "color_codes": [1]}]});
-    let until = Instant::now() + Duration::from_secs(2);
-    while a.post_json("/preferreditem", &ask(1)).await.body["item_info"]["price"] != json!(2) {
-        assert!(Instant::now() < until, "the fast commit never arrived");
-    }
+    until("the fast commit", Duration::from_secs(2), || async {
+        a.post_json("/preferreditem", &ask(1)).await.body["item_info"]["price"] == json!(2)
+    })
+    .await;
     slow.execute("COMMIT").await.unwrap();
-    let until = Instant::now() + Duration::from_secs(2);
-    while a.post_json("/preferreditem", &ask(2)).await.body["item_info"]["price"] != json!(1) {
-        assert!(Instant::now() < until, "the late commit was skipped");
-    }
+    until("the late commit", Duration::from_secs(2), || async {
+        a.post_json("/preferreditem", &ask(2)).await.body["item_info"]["price"] == json!(1)
+    })
+    .await;
     a.settle_within(Duration::from_secs(1)).await;
 }
 
 async fn snapshot_loads(app: &TestApp) -> u64 {
-    let metrics = app.metrics_address.clone().unwrap();
-    reqwest::get(format!("{metrics}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("catalog_snapshot_loads_total"))
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap()
+    app.metrics().await.get("catalog_snapshot_loads_total") as u64
 }
 
 async fn price_of(app: &TestApp, design: i64) -> Value {
@@ -458,15 +419,14 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
         .fetch_one(&a.pool)
         .await
         .unwrap();
-    let until = Instant::now() + Duration::from_secs(10);
-    while a.settle_within(Duration::from_secs(1)).await["version"]
-        .as_i64()
-        .unwrap()
-        <= newest
-    {
-        assert!(Instant::now() < until, "the version never passed {newest}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("the version to pass {newest}");
+    until(&what, Duration::from_secs(10), || async {
+        a.settle_within(Duration::from_secs(1)).await["version"]
+            .as_i64()
+            .unwrap()
+            > newest
+    })
+    .await;
     let gone = preferred_item_service::catalog::trim_feed(&a.pool, 0)
         .await
         .unwrap();
@@ -502,11 +462,10 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
         .await
         .unwrap();
     locker.execute("COMMIT").await.unwrap();
-    let until = Instant::now() + Duration::from_secs(2);
-    while price_of(&a, 2).await != json!(7) {
-        assert!(Instant::now() < until, "the trimmed change never arrived");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until("the trimmed change", Duration::from_secs(2), || async {
+        price_of(&a, 2).await == json!(7)
+    })
+    .await;
     assert_eq!(snapshot_loads(&a).await, loads + 1, "one reload");
     a.settle_within(Duration::from_secs(1)).await;
 }

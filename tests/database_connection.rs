@@ -6,6 +6,10 @@
 //! mode. Certificates come from the openssl command, which the PostgreSQL
 //! server packages pull in.
 
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::eventually_or;
 use preferred_item_service::local_postgres::LocalCluster;
 use sqlx::{Connection, Executor, PgConnection};
 use std::os::unix::fs::{chown, MetadataExt, PermissionsExt};
@@ -14,6 +18,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+
+/// The log a service wrote so far.
+fn read(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+async fn status_on(port: u16, path: &str) -> u16 {
+    reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .map_or(0, |r| r.status().as_u16())
+}
 
 const BINARY: &str = env!("CARGO_BIN_EXE_preferred-item-service");
 const DATABASE: &str = "catalog";
@@ -215,36 +230,36 @@ impl Service {
 
     /// Waits for readiness; panics with the log if it does not come.
     async fn ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.status("/health/ready").await != 200 {
-            if let Ok(Some(exit)) = self.child.try_wait() {
-                panic!("the service exited ({exit}):\n{}", self.output());
-            }
-            assert!(Instant::now() < deadline, "not ready:\n{}", self.output());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let log = self.log.clone();
+        let Service { child, port, .. } = self;
+        eventually_or(
+            Duration::from_secs(30),
+            || {
+                if let Ok(Some(exit)) = child.try_wait() {
+                    panic!("the service exited ({exit}):\n{}", read(&log));
+                }
+                async { (status_on(*port, "/health/ready").await == 200).then_some(()) }
+            },
+            || format!("not ready:\n{}", read(&log)),
+        )
+        .await;
     }
 
     async fn status(&self, path: &str) -> u16 {
-        reqwest::get(format!("http://127.0.0.1:{}{path}", self.port))
-            .await
-            .map_or(0, |r| r.status().as_u16())
+        status_on(self.port, path).await
     }
 
     /// Waits for the process to give up; its exit status and log.
     async fn refusal(mut self) -> (bool, String) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                return (exit.success(), self.output());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still running:\n{}",
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let log = self.log.clone();
+        let child = &mut self.child;
+        let success = eventually_or(
+            Duration::from_secs(15),
+            || std::future::ready(child.try_wait().unwrap().map(|exit| exit.success())),
+            || format!("still running:\n{}", read(&log)),
+        )
+        .await;
+        (success, self.output())
     }
 
     fn healthcheck(&self, live: bool) -> bool {
@@ -405,17 +420,14 @@ async fn a_rotated_password_file_reaches_new_connections_without_a_restart() {
     )
     .await
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
     // A read that needs the database (readiness would not: the catalog in
     // memory keeps it green).
-    while service.status("/items?limit=1").await != 200 {
-        assert!(
-            Instant::now() < deadline,
-            "not ready after rotation:\n{}",
-            service.output()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually_or(
+        Duration::from_secs(10),
+        || async { (service.status("/items?limit=1").await == 200).then_some(()) },
+        || format!("not ready after rotation:\n{}", service.output()),
+    )
+    .await;
     let fresh: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity
          WHERE usename = 'rotating' AND backend_start > $1::timestamptz",

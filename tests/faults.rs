@@ -201,16 +201,12 @@ async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
     assert_eq!(live_while_down, 200);
 
     // Recovered within 2 s, without a restart of the service.
-    loop {
-        if app.preferred().await.0 == 200 && app.status_of("/health/ready").await == 200 {
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(2),
-            "no recovery within 2 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    harness::until(
+        "recovery",
+        Duration::from_secs(2).saturating_sub(back.elapsed()),
+        || async { app.preferred().await.0 == 200 && app.status_of("/health/ready").await == 200 },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -322,17 +318,14 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     runtime.block_on(async {
         let client = reqwest::Client::new();
         let ready = format!("http://127.0.0.1:{port}/health/ready");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while client
-            .get(&ready)
-            .send()
-            .await
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(Instant::now() < deadline, "the service did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        harness::until("the service to start", Duration::from_secs(20), || async {
+            client
+                .get(&ready)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await;
         let mut locker = PgConnection::connect(&url).await.unwrap();
         locker.execute("BEGIN").await.unwrap();
         locker
@@ -445,29 +438,25 @@ async fn with_the_database_stopped_the_memory_catalog_answers_and_catches_up_aft
     assert_eq!(live_while_down, 200);
 
     // A change made elsewhere after the restart is served within 1 s.
-    let mut writer = loop {
-        match PgConnection::connect(&app.database_url).await {
-            Ok(connection) => break connection,
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    };
+    let mut writer = harness::eventually("a connection", Duration::from_secs(10), || async {
+        PgConnection::connect(&app.database_url).await.ok()
+    })
+    .await;
     writer
         .execute("UPDATE master_data SET price = 7 WHERE identifier = 'item1'")
         .await
         .unwrap();
     let changed = Instant::now();
-    loop {
-        let (status, body, _, stale) = answer(&app).await;
-        if status == 200 && body["item_info"]["price"] == json!(7) {
-            assert_eq!(stale, None, "caught up, so no longer stale");
-            break;
-        }
-        assert!(
-            changed.elapsed() < Duration::from_secs(1),
-            "the change was not served within 1 s: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let stale = harness::eventually(
+        "the change served within 1 s",
+        Duration::from_secs(1),
+        || async {
+            let (status, body, _, stale) = answer(&app).await;
+            (status == 200 && body["item_info"]["price"] == json!(7)).then_some(stale)
+        },
+    )
+    .await;
+    assert_eq!(stale, None, "caught up, so no longer stale");
     println!(
         "change after the restart served after {:?}",
         changed.elapsed()
@@ -540,10 +529,12 @@ async fn readiness_waits_for_the_first_snapshot() {
 
     locker.execute("ROLLBACK").await.unwrap();
     let released = Instant::now();
-    while status("/health/ready").await != 200 {
-        assert!(released.elapsed() < Duration::from_secs(2), "never ready");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    harness::until(
+        "readiness",
+        Duration::from_secs(2).saturating_sub(released.elapsed()),
+        || async { status("/health/ready").await == 200 },
+    )
+    .await;
     assert_eq!(status("/preferreditem").await, 200);
 }
 

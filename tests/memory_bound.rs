@@ -62,17 +62,18 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client
-        .get(format!("{base}/health/ready"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(Instant::now() < deadline, "the service did not get ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    harness::until(
+        "the service to get ready",
+        Duration::from_secs(30),
+        || async {
+            client
+                .get(format!("{base}/health/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        },
+    )
+    .await;
     let pid = service.child.id();
     let body = worst_case_batch();
     assert!(

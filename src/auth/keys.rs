@@ -74,20 +74,10 @@ pub fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-fn parse_digest(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
+fn parse_digest(text: &str) -> Option<[u8; 32]> {
     let mut out = [0_u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
-}
-
-/// Lowercase hex, for digests.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl<'de> Deserialize<'de> for KeyRing {
@@ -105,7 +95,7 @@ impl Serialize for KeyRing {
                 Scope::Read => "read",
                 Scope::Write => "write",
             };
-            format!("{scope}:sha256:{}", hex(digest))
+            format!("{scope}:sha256:{}", hex::encode(digest))
         }))
     }
 }
@@ -124,7 +114,7 @@ mod tests {
 
     #[test]
     fn plain_and_digest_keys_are_recognised_with_their_scope() {
-        let digest = hex(&digest("reader-key-0123456789"));
+        let digest = hex::encode(digest("reader-key-0123456789"));
         let keys = ring(&[
             "write:writer-key-0123456789",
             &format!("read:sha256:{digest}"),

@@ -9,7 +9,7 @@ mod keys;
 
 pub use jwks::{is_loopback_http, JwksSource, KeyCache};
 pub use jwt::{looks_like_jwt, JwtConfig, JwtValidator, Rejection, MAX_TOKEN_BYTES};
-pub use keys::{digest, hex, KeyRing};
+pub use keys::{digest, KeyRing};
 
 use serde::{Deserialize, Serialize};
 

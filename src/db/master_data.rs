@@ -7,11 +7,11 @@ use sqlx::PgPool;
 use super::Page;
 use crate::domain::{Identifier, MasterData, Price, Status};
 
-/// What an upsert did.
+/// What a create-or-replace did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MasterDataWrite {
     Created,
-    Updated,
+    Replaced,
     /// There is no item with this identifier.
     UnknownItem,
 }
@@ -128,7 +128,7 @@ pub async fn upsert<'c>(
     Ok(match created {
         None => MasterDataWrite::UnknownItem,
         Some(true) => MasterDataWrite::Created,
-        Some(false) => MasterDataWrite::Updated,
+        Some(false) => MasterDataWrite::Replaced,
     })
 }
 

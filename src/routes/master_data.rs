@@ -122,7 +122,7 @@ async fn put_master_data(
                 format!("/masterdata/{}", record.identifier),
             ))
             .json(body)),
-        MasterDataWrite::Updated => Ok(HttpResponse::Ok().json(body)),
+        MasterDataWrite::Replaced => Ok(HttpResponse::Ok().json(body)),
         MasterDataWrite::UnknownItem => Err(ApiError::validation(FieldError::new(
             "id",
             format!("item {} does not exist", record.identifier),

@@ -301,19 +301,20 @@ async fn an_interrupted_import_leaves_nothing_behind() {
     drop(stdin);
 
     // The server rolls the transaction back when the connection drops.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY%' AND state <> 'idle'",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-        if busy == 0 || std::time::Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::harness::until(
+        "the abandoned COPY to end",
+        std::time::Duration::from_secs(10),
+        || async {
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY%' AND state <> 'idle'",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            busy == 0
+        },
+    )
+    .await;
     assert_eq!(app.count("SELECT count(*) FROM items").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM item_bricks").await, 1);
     assert_eq!(app.get("/items/survivor").await.status, 200);

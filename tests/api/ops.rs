@@ -123,8 +123,8 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
         .to_str()
         .unwrap()
         .starts_with("text/plain"));
-    let text = response.text().await.unwrap();
-    for line in [
+    let page = crate::harness::MetricsPage(response.text().await.unwrap());
+    page.assert_has(&[
         r#"http_requests_total{method="GET",route="/items/{id}",status="200"} 1"#,
         r#"http_requests_total{method="GET",route="/items/{id}",status="404"} 1"#,
         r#"preferred_item_outcomes_total{outcome="hit",strategy="rank"} 1"#,
@@ -135,23 +135,14 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
         "catalog_items 11",
         "catalog_connected 1",
         "catalog_snapshot_loads_total 1",
-    ] {
-        assert!(text.contains(line), "missing {line} in:\n{text}");
-    }
-    let value = |name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("missing {name} in:\n{text}"))
-            .parse()
-            .unwrap()
-    };
-    assert!(value("catalog_applied_version") > 0.0);
-    let lag = value("catalog_lag_seconds");
+    ]);
+    assert!(page.get("catalog_applied_version") > 0.0);
+    let lag = page.get("catalog_lag_seconds");
     assert!((0.0..5.0).contains(&lag), "lag {lag}");
-    assert!(text.contains("http_request_duration_seconds_bucket"));
-    assert!(text.contains("db_pool_connections "));
+    assert!(page.0.contains("http_request_duration_seconds_bucket"));
+    assert!(page.value("db_pool_connections").is_some());
     assert!(
-        !text.contains("/items/nope"),
+        !page.0.contains("/items/nope"),
         "raw paths must not become labels"
     );
 }

@@ -336,24 +336,12 @@ async fn the_token_matrix_gives_the_exact_statuses_and_challenges() {
     assert_eq!(app.get("/health/live").await.status, 200);
 
     // The outcomes are counted by reason.
-    let metrics = app.metrics_address.as_ref().unwrap();
-    let text = app
-        .client
-        .get(format!("{metrics}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for line in [
+    app.metrics().await.assert_has(&[
         r#"auth_outcomes_total{method="token",outcome="expired"} 1"#,
         r#"auth_outcomes_total{method="token",outcome="algorithm"} 2"#,
         r#"auth_outcomes_total{method="token",outcome="signature"} 1"#,
         r#"auth_outcomes_total{method="token",outcome="too_large"} 1"#,
-    ] {
-        assert!(text.contains(line), "missing {line} in\n{text}");
-    }
+    ]);
 }
 
 #[tokio::test]

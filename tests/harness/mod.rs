@@ -13,6 +13,16 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+mod metrics;
+mod wait;
+
+// Each test binary uses part of the harness.
+#[allow(unused_imports)]
+pub use metrics::MetricsPage;
+#[allow(unused_imports)]
+pub use wait::{eventually, eventually_or, until};
 
 /// The server URL test databases are created on, made once per process.
 pub fn server_url() -> &'static str {
@@ -151,14 +161,11 @@ pub async fn spawn_replica(url: &str, adjust: impl FnOnce(&mut Settings)) -> Tes
     if settings.preferred_item.source == Source::Memory {
         // Preferred-item routes answer 503 until the first snapshot is in.
         let client = reqwest::Client::new();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
+        until("readiness", Duration::from_secs(10), || async {
             let ready = client.get(format!("{address}/health/ready")).send().await;
-            if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+            ready.is_ok_and(|r| r.status() == StatusCode::OK)
+        })
+        .await;
     }
     TestApp {
         address,
@@ -328,8 +335,8 @@ impl TestApp {
         let (items, digest) = preferred_item_service::catalog::database_digest(&self.pool)
             .await
             .unwrap();
-        let deadline = std::time::Instant::now() + within;
-        loop {
+        let what = format!("the catalog in memory to reach the tables' state ({items} items)");
+        eventually(&what, within, || async {
             let reply = self
                 .client
                 .get(format!("{metrics}/catalog"))
@@ -337,18 +344,17 @@ impl TestApp {
                 .await
                 .unwrap();
             if reply.status() == StatusCode::NOT_FOUND {
-                return Value::Null;
+                return Some(Value::Null);
             }
             let body: Value = reply.json().await.unwrap();
-            if body["digest"] == digest.as_str() && body["items"] == items {
-                return body;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the catalog in memory did not reach the tables' state ({items} items): {body}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+            (body["digest"] == digest.as_str() && body["items"] == items).then_some(body)
+        })
+        .await
+    }
+
+    /// This replica's metrics page.
+    pub async fn metrics(&self) -> MetricsPage {
+        MetricsPage::scrape(self.metrics_address.as_ref().expect("metrics are enabled")).await
     }
 
     /// `POST /masterdata/bulk` with `records`, each a JSON object as text
@@ -423,13 +429,9 @@ pub async fn start_binary(env: &[(&str, String)], stdout: std::process::Stdio) -
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while reqwest::get(format!("{base}/health/live")).await.is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the service did not start"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until("the service to start", Duration::from_secs(30), || async {
+        reqwest::get(format!("{base}/health/live")).await.is_ok()
+    })
+    .await;
     Binary { child, base }
 }

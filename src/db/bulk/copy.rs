@@ -66,13 +66,12 @@ impl Checker {
     }
 }
 
-fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+/// `bytes` as COPY's text form of a `bytea`: `\\x` and lowercase hex.
+fn bytea(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(b"\\\\x");
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize]);
-        out.push(DIGITS[(b & 15) as usize]);
-    }
+    let start = out.len();
+    out.resize(start + 2 * bytes.len(), 0);
+    hex::encode_to_slice(bytes, &mut out[start..]).expect("the buffer is twice the input");
 }
 
 fn int_array(out: &mut Vec<u8>, values: &[i32]) {
@@ -110,12 +109,12 @@ pub(super) fn encode_item(
     items.push(b'\t');
     int_array(items, &stored.colors);
     items.push(b'\t');
-    hex(items, &item.bricks.signature().0);
+    bytea(items, &item.bricks.signature().0);
     items.extend_from_slice(copy_columns.as_bytes());
     items.push(b'\n');
     let (keys, counts) = brick_index_rows(&item.bricks);
     for (key, count) in keys.iter().zip(counts) {
-        hex(bricks, key);
+        bytea(bricks, key);
         bricks.push(b'\t');
         bricks.extend_from_slice(id);
         bricks.push(b'\t');

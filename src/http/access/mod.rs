@@ -77,7 +77,7 @@ async fn identify(access: &Access, presented: Option<&str>) -> Credential {
     // Hashed once: for the key check and, as the bucket name, for the
     // rate limit. The key itself is not kept.
     let digest = auth::digest(presented);
-    let hex = auth::hex(&digest);
+    let hex = hex::encode(digest);
     let principal = access.keys.scope_of_digest(&digest).map(|scope| Principal {
         id: format!("key:{}", &hex[..12]),
         scope: Some(scope),
