@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn the_shape_follows_the_specification() {
+    fn the_shape_follows_the_documented_distribution() {
         let items: Vec<_> = Catalog::new(20_000, 1).collect();
         let share = |f: &dyn Fn(&GeneratedItem) -> bool| {
             items.iter().filter(|i| f(i)).count() as f64 / items.len() as f64

@@ -1,5 +1,5 @@
-//! The demo catalog: the eleven items the first version of the service
-//! shipped with, so that Swagger UI has something to try on a fresh start.
+//! The demo catalog: the eleven items of the original API's worked
+//! examples, so that Swagger UI has something to try on a fresh start.
 
 use anyhow::Context;
 use sqlx::PgPool;

@@ -205,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn the_specification_example_prefers_c_under_both_strategies() {
+    fn the_worked_example_prefers_c_under_both_strategies() {
         let shortlist = vec![
             candidate("A", Status::Normal, "10.00"),
             candidate("B", Status::Novelty, "5.00"),

@@ -1,4 +1,4 @@
-//! The first version's read paths, `GET /items/item/{id}` and
+//! The legacy read paths of the original API, `GET /items/item/{id}` and
 //! `GET /masterdata/item/{id}`: kept for its clients, and marked deprecated
 //! in OpenAPI through `#[deprecated]`. Registering them is intended, hence
 //! the module-wide allowance.
@@ -22,7 +22,7 @@ pub fn configure_master_data(cfg: &mut ServiceConfig) {
     cfg.service(get_master_data_legacy);
 }
 
-/// Get one item (the first version's path).
+/// Get one item (the legacy path of the original API).
 ///
 /// Deprecated: use `GET /items/{id}`.
 #[utoipa::path(
@@ -30,7 +30,7 @@ pub fn configure_master_data(cfg: &mut ServiceConfig) {
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
     responses((status = 200, description = "The item", body = ItemJson), LookupProblems)
 )]
-#[deprecated(note = "kept for clients of the first version; use GET /items/{id}")]
+#[deprecated(note = "kept for clients of the original API; use GET /items/{id}")]
 #[get("/item/{id}")]
 async fn get_item_legacy(
     state: web::Data<AppState>,
@@ -39,7 +39,7 @@ async fn get_item_legacy(
     super::items::find_item(&state, &id).await
 }
 
-/// Get the master data of one item (the first version's path).
+/// Get the master data of one item (the legacy path of the original API).
 ///
 /// Deprecated: use `GET /masterdata/{id}`.
 #[utoipa::path(
@@ -47,7 +47,7 @@ async fn get_item_legacy(
     params(("id" = String, Path, description = "Item identifier", example = "item1")),
     responses((status = 200, description = "The record", body = MasterDataJson), LookupProblems)
 )]
-#[deprecated(note = "kept for clients of the first version; use GET /masterdata/{id}")]
+#[deprecated(note = "kept for clients of the original API; use GET /masterdata/{id}")]
 #[get("/item/{id}")]
 async fn get_master_data_legacy(
     state: web::Data<AppState>,

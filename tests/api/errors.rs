@@ -1,4 +1,4 @@
-//! Bad input: every rule of the specification, with the exact status and
+//! Bad input: every rule of the API (README, "Errors"), with the exact status and
 //! the fields named, and nothing stored.
 
 use reqwest::Method;

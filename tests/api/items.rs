@@ -205,7 +205,7 @@ async fn trailing_slashes_are_accepted() {
 }
 
 #[tokio::test]
-async fn the_first_versions_item_path_still_answers() {
+async fn the_legacy_item_path_still_answers() {
     let app = spawn_app().await;
     app.create_item("old", &[(1, &[1])]).await;
     let reply = app.get("/items/item/old").await;

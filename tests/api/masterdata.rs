@@ -132,7 +132,7 @@ async fn listing_filters_by_status_and_pages_with_link() {
 }
 
 #[tokio::test]
-async fn the_first_versions_master_data_path_still_answers() {
+async fn the_legacy_master_data_path_still_answers() {
     let app = spawn_app().await;
     app.create_priced("old", &[(1, &[1])], "Outgoing", "7.0")
         .await;

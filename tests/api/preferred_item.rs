@@ -33,7 +33,7 @@ fn order(reply: &crate::harness::Reply) -> Vec<String> {
     ids
 }
 
-async fn the_first_versions_cases_on_the_demo_data(source: Source) {
+async fn the_original_apis_cases_on_the_demo_data(source: Source) {
     let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
 
     let item1 = ask(&app, "/preferreditem", query(&[(1, &[1, 2]), (2, &[3, 4])])).await;
@@ -59,7 +59,7 @@ async fn the_first_versions_cases_on_the_demo_data(source: Source) {
     assert_eq!(none.body["detail"], NOT_FOUND);
 }
 
-async fn rank_and_score_disagree_where_the_specification_says_they_should(source: Source) {
+async fn rank_and_score_disagree_where_the_rules_say_they_should(source: Source) {
     let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
     // Bricks 2:[1,2]: item8 Normal 7.0, item9 Novelty 3.0, item10 Outgoing
     // 3.0, item11 Discontinued 10.0. Scores: 3/7=0.43, 2/3=0.67, 1/3=0.33.
@@ -72,7 +72,7 @@ async fn rank_and_score_disagree_where_the_specification_says_they_should(source
     assert_eq!(score.body["candidates"], 3);
 }
 
-async fn the_specification_example_prefers_c_under_both_strategies(source: Source) {
+async fn the_worked_example_prefers_c_under_both_strategies(source: Source) {
     let app = spawn_app_from(source, |_| {}).await;
     let bricks: Bricks = &[(5, &[1])];
     app.create_priced("A", bricks, "Normal", "10.00").await;
@@ -480,9 +480,9 @@ async fn answers_from_memory_name_their_catalog_version(source: Source) {
 
 crate::for_both_sources!(
     answers_from_memory_name_their_catalog_version,
-    the_first_versions_cases_on_the_demo_data,
-    rank_and_score_disagree_where_the_specification_says_they_should,
-    the_specification_example_prefers_c_under_both_strategies,
+    the_original_apis_cases_on_the_demo_data,
+    rank_and_score_disagree_where_the_rules_say_they_should,
+    the_worked_example_prefers_c_under_both_strategies,
     discontinued_items_are_candidates_only_when_asked_for,
     items_without_master_data_are_never_preferred,
     exact_matching_counts_repeated_bricks_and_ignores_list_order,

@@ -95,7 +95,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get one item (the first version's path).
+         * Get one item (the legacy path of the original API).
          * @deprecated
          * @description Deprecated: use `GET /items/{id}`.
          */
@@ -174,7 +174,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get the master data of one item (the first version's path).
+         * Get the master data of one item (the legacy path of the original API).
          * @deprecated
          * @description Deprecated: use `GET /masterdata/{id}`.
          */

@@ -2,7 +2,7 @@
 -- posting lists of item_bricks per wanted brick (with enough multiplicity),
 -- intersected per query, then the first `take` of each status per query,
 -- with the total count. Reads every item holding the first brick.
--- See src/db/preference.rs.
+-- See src/db/preferred_item.rs.
 WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bool[], $3::int4[], $4::int4[])
         AS p(position, include_discontinued, take, distinct_bricks)

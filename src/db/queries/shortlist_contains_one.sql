@@ -2,7 +2,7 @@
 -- number of times). Like the exact lookup, but over the brick's posting
 -- list in item_bricks_candidates_idx: the count reads the index only, and
 -- each status range stops at `take` rows.
--- See src/db/preference.rs.
+-- See src/db/preferred_item.rs.
 WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bytea[], $3::int4[], $4::bool[], $5::int4[])
         AS p(position, brick, needed, include_discontinued, take)

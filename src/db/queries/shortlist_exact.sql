@@ -2,7 +2,7 @@
 -- signature_counts), then for each admitted status the first `take` items
 -- by price and identifier, each an index range scan of items_signature_idx
 -- that stops at `take` rows.
--- See src/db/preference.rs.
+-- See src/db/preferred_item.rs.
 WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bytea[], $3::bool[], $4::int4[])
         AS p(position, signature, include_discontinued, take)
