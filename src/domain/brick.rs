@@ -18,36 +18,36 @@ pub struct Brick {
     color_codes: Vec<i32>,
 }
 
+/// A design id or a colour code: `0..=MAX_ID`.
+pub fn parse_id(value: i64, field: impl Into<String>) -> Result<i32, FieldError> {
+    i32::try_from(value)
+        .ok()
+        .filter(|&v| v >= 0)
+        .ok_or_else(|| FieldError::new(field, format!("must be between 0 and {MAX_ID}")))
+}
+
 impl Brick {
     /// Checks the ranges: ids in `0..=MAX_ID`, 1 to `MAX_COLORS` colours.
     /// `field` is the path of this brick in the request, used to name the
     /// offending fields.
     pub fn parse(design_id: i64, color_codes: &[i64], field: &str) -> Result<Brick, FieldErrors> {
         let mut errors = FieldErrors::default();
-        if !(0..=MAX_ID).contains(&design_id) {
-            errors.push(
-                format!("{field}.design_id"),
-                format!("must be between 0 and {MAX_ID}"),
-            );
-        }
+        let design = errors.take(parse_id(design_id, format!("{field}.design_id")));
         if color_codes.is_empty() || color_codes.len() > MAX_COLORS {
             errors.push(
                 format!("{field}.color_codes"),
                 format!("must have between 1 and {MAX_COLORS} entries"),
             );
         }
-        for (i, code) in color_codes.iter().enumerate() {
-            if !(0..=MAX_ID).contains(code) {
-                errors.push(
-                    format!("{field}.color_codes[{i}]"),
-                    format!("must be between 0 and {MAX_ID}"),
-                );
-            }
-        }
+        let codes: Vec<Option<i32>> = color_codes
+            .iter()
+            .enumerate()
+            .map(|(i, &code)| errors.take(parse_id(code, format!("{field}.color_codes[{i}]"))))
+            .collect();
         errors.finish(|| {
             Some(Brick {
-                design_id: design_id as i32,
-                color_codes: color_codes.iter().map(|&c| c as i32).collect(),
+                design_id: design?,
+                color_codes: codes.into_iter().collect::<Option<Vec<i32>>>()?,
             })
         })
     }

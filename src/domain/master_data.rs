@@ -70,6 +70,8 @@ pub struct Price(Decimal);
 
 impl Price {
     pub const MAX_SCALE: u32 = 4;
+    /// The highest price accepted.
+    pub const MAX: i64 = 1_000_000_000;
 
     /// Parses the literal text of a JSON number, e.g. `"10.50"` or `"1e3"`.
     pub fn parse(literal: &str, field: &str) -> Result<Price, FieldError> {
@@ -78,17 +80,17 @@ impl Price {
             .map_err(|_| {
                 FieldError::new(
                     field,
-                    "must be a number greater than 0 and at most 1000000000",
+                    format!("must be a number greater than 0 and at most {}", Self::MAX),
                 )
             })?;
         Price::from_decimal(decimal, field)
     }
 
     pub fn from_decimal(value: Decimal, field: &str) -> Result<Price, FieldError> {
-        if value <= Decimal::ZERO || value > Decimal::from(1_000_000_000) {
+        if value <= Decimal::ZERO || value > Decimal::from(Self::MAX) {
             return Err(FieldError::new(
                 field,
-                "must be greater than 0 and at most 1000000000",
+                format!("must be greater than 0 and at most {}", Self::MAX),
             ));
         }
         // Trailing zeros carry no value: 1.50000 is 1.5 and is accepted.

@@ -14,17 +14,19 @@ mod brick;
 mod field_error;
 mod item;
 mod master_data;
+mod page;
 mod preferred_item;
 mod record;
 mod status_weights;
 
-pub use brick::{Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
+pub use brick::{parse_id, Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
 pub use field_error::{FieldError, FieldErrors};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};
+pub use page::{parse_page_limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 pub use preferred_item::{
     Candidate, Decision, MatchMode, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
     MAX_ALTERNATIVES,
 };
-pub use record::{Record, RecordError};
+pub use record::{check_bulk_count, Record, RecordError, MAX_BULK_RECORDS};
 pub use status_weights::StatusWeights;

@@ -1,7 +1,21 @@
 //! One numbered record of a load (a line of a file, an element of a bulk
 //! body): the parsed value, or the field errors that refused it.
 
-use super::FieldErrors;
+use super::{FieldError, FieldErrors};
+
+/// The most records one bulk request holds.
+pub const MAX_BULK_RECORDS: usize = 10_000;
+
+/// A bulk request holds between 1 and `MAX_BULK_RECORDS` records.
+pub fn check_bulk_count(records: usize) -> Result<(), FieldError> {
+    if records == 0 || records > MAX_BULK_RECORDS {
+        return Err(FieldError::new(
+            "records",
+            format!("a bulk load holds between 1 and {MAX_BULK_RECORDS} records"),
+        ));
+    }
+    Ok(())
+}
 
 /// A parsed record and where it came from: a 1-based line number in a
 /// file, a 0-based index in a request body.

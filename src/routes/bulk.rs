@@ -10,16 +10,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::state::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
-use crate::domain::Record;
-use crate::domain::{FieldError, FieldErrors};
+use crate::domain::{check_bulk_count, FieldErrors, Record};
 use crate::http::docs::BodyProblems;
 use crate::http::{read_body, ApiError, ApiResult, BodyLimits, BodyPermit, ReadBody};
 use crate::wire::json::{self, JsonError};
 use crate::wire::records;
 use crate::wire::{ItemJson, MasterDataJson};
-
-/// The most records one bulk request may carry.
-pub const MAX_RECORDS: usize = 10_000;
 
 pub fn configure_items(cfg: &mut ServiceConfig) {
     cfg.service(bulk_items);
@@ -94,12 +90,7 @@ impl BulkBody {
         self,
         parse: impl Fn(serde_json::Value) -> Result<T, FieldErrors>,
     ) -> ApiResult<(Vec<Record<T>>, BodyPermit)> {
-        if self.0.is_empty() || self.0.len() > MAX_RECORDS {
-            return Err(ApiError::validation(FieldError::new(
-                "records",
-                format!("a bulk load holds between 1 and {MAX_RECORDS} records"),
-            )));
-        }
+        check_bulk_count(self.0.len()).map_err(ApiError::validation)?;
         let records = self
             .0
             .into_iter()

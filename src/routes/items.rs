@@ -9,10 +9,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::paging::PageRequest;
 use super::state::AppState;
 use crate::db::{self, ItemWrite};
-use crate::domain::{FieldError, FieldErrors};
+use crate::domain::{parse_id, FieldErrors};
 use crate::http::docs::{BodyProblems, Conflict, ListProblems, LookupProblems};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
-use crate::wire::{path_identifier, ItemBricksJson, ItemJson};
+use crate::wire::{path_identifier, schemas, ItemBricksJson, ItemJson};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_items)
@@ -29,13 +29,11 @@ impl RequestBody for ItemBricksJson {}
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListItemsParams {
-    /// Page size, 1..=1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<i64>,
     /// Return items after this identifier (from the `Link` header).
     after: Option<String>,
-    /// Only items that have a brick of this design.
-    #[param(minimum = 0, maximum = 2147483647)]
+    #[param(schema_with = schemas::design_id_filter)]
     design_id: Option<i64>,
 }
 
@@ -59,13 +57,12 @@ async fn list_items(
 ) -> ApiResult<HttpResponse> {
     let mut errors = FieldErrors::default();
     let page = errors.take(PageRequest::parse(params.limit, params.after.as_deref()));
-    let design_id = errors.take(match params.design_id {
-        Some(d) if !(0..=i64::from(i32::MAX)).contains(&d) => Err(FieldError::new(
-            "design_id",
-            "must be between 0 and 2147483647",
-        )),
-        d => Ok(d.map(|d| d as i32)),
-    });
+    let design_id = errors.take(
+        params
+            .design_id
+            .map(|d| parse_id(d, "design_id"))
+            .transpose(),
+    );
     let (page, design_id) = errors.finish(|| Some((page?, design_id?)))?;
     let result = db::items::list(&state.pool, page.after.as_ref(), design_id, page.limit).await?;
     let filters: Vec<_> = design_id

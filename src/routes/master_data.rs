@@ -12,7 +12,7 @@ use crate::db::{self, MasterDataWrite};
 use crate::domain::{FieldError, FieldErrors, Status};
 use crate::http::docs::{BodyProblems, ListProblems, LookupProblems};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
-use crate::wire::{path_identifier, MasterDataBody, MasterDataJson};
+use crate::wire::{path_identifier, schemas, MasterDataBody, MasterDataJson};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_master_data)
@@ -27,8 +27,7 @@ impl RequestBody for MasterDataBody {}
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListMasterDataParams {
-    /// Page size, 1..=1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<i64>,
     /// Return records after this identifier (from the `Link` header).
     after: Option<String>,

@@ -23,7 +23,7 @@ use utoipa_actix_web::{scope, AppExt};
 
 use crate::auth::Scope;
 use crate::http::access::{Access, Policy, Rule};
-use crate::wire::{BatchResponse, PreferredItemResponse, Problem};
+use crate::wire::{BatchResponse, BrickJson, PreferredItemResponse, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,8 +41,9 @@ use crate::wire::{BatchResponse, PreferredItemResponse, Problem};
         (name = "ops", description = "Health; metrics are served on their own port"),
     ),
     // The preferred-item answers are described by hand (with their
-    // headers, `preferred_item::Answered`), so their schemas are named here.
-    components(schemas(Problem, PreferredItemResponse, BatchResponse)),
+    // headers, `preferred_item::Answered`), and brick lists through the
+    // bounds of `wire::schemas`, so their schemas are named here.
+    components(schemas(Problem, PreferredItemResponse, BatchResponse, BrickJson)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

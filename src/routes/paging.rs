@@ -5,10 +5,7 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 
 use crate::db::Page;
-use crate::domain::{FieldError, FieldErrors, Identifier};
-
-pub const DEFAULT_LIMIT: u32 = 100;
-pub const MAX_LIMIT: u32 = 1000;
+use crate::domain::{parse_page_limit, FieldErrors, Identifier};
 
 /// A validated page request.
 pub struct PageRequest {
@@ -19,14 +16,7 @@ pub struct PageRequest {
 impl PageRequest {
     pub fn parse(limit: Option<i64>, after: Option<&str>) -> Result<PageRequest, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let limit = errors.take(match limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=i64::from(MAX_LIMIT)).contains(&n) => Ok(n as u32),
-            Some(_) => Err(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            )),
-        });
+        let limit = errors.take(parse_page_limit(limit));
         let after = errors.take(after.map(|a| Identifier::parse(a, "after")).transpose());
         errors.finish(|| {
             Some(PageRequest {

@@ -6,42 +6,22 @@
 //! reported as 422 with the field, instead of failing as a type error.
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::ToSchema;
 
 use super::json::Checked;
+use super::schemas;
 use crate::domain::{
     Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
-    MAX_COLORS, MAX_ID,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"design_id": 1, "color_codes": [1, 2]}))]
 pub struct BrickJson {
-    /// 0..=2147483647.
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(schema_with = schemas::design_id)]
     pub design_id: i64,
-    /// 1 to 16 colour codes, each 0..=2147483647. Order matters.
-    #[schema(schema_with = color_codes_schema)]
+    #[schema(schema_with = schemas::color_codes)]
     pub color_codes: Vec<i64>,
-}
-
-fn color_codes_schema() -> utoipa::openapi::schema::Array {
-    ArrayBuilder::new()
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-                .minimum(Some(0))
-                .maximum(Some(MAX_ID)),
-        )
-        .min_items(Some(1))
-        .max_items(Some(MAX_COLORS))
-        .description(Some(
-            "1 to 16 colour codes, each 0..=2147483647. Order matters.",
-        ))
-        .build()
 }
 
 impl From<&Brick> for BrickJson {
@@ -87,11 +67,9 @@ pub fn parse_bricks(bricks: &[BrickJson], field: &str) -> Result<BrickSet, Field
     "bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]
 }))]
 pub struct ItemJson {
-    /// 1 to 64 characters of `[A-Za-z0-9._:-]`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._:-]{1,64}$")]
+    #[schema(schema_with = schemas::identifier)]
     pub identifier: String,
-    /// 1 to 1000 bricks, kept in the order given; matched as a multiset.
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(schema_with = schemas::item_bricks)]
     pub bricks: Vec<BrickJson>,
 }
 
@@ -127,7 +105,7 @@ pub struct ItemBricksJson {
     /// Optional; when present it must equal the identifier in the path.
     #[serde(default)]
     pub identifier: Option<String>,
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(schema_with = schemas::item_bricks)]
     pub bricks: Vec<BrickJson>,
 }
 
@@ -158,8 +136,7 @@ pub struct MasterDataJson {
     pub identifier: String,
     #[schema(value_type = Status)]
     pub status: Checked<Status>,
-    /// Exact decimal, greater than 0, at most 1e9, at most 4 decimals.
-    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000000)]
+    #[schema(schema_with = schemas::price)]
     pub price: serde_json::Number,
 }
 
@@ -203,7 +180,7 @@ pub struct MasterDataBody {
     pub identifier: Option<String>,
     #[schema(value_type = Status)]
     pub status: Checked<Status>,
-    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000000)]
+    #[schema(schema_with = schemas::price)]
     pub price: serde_json::Number,
 }
 

@@ -11,8 +11,11 @@ pub mod json;
 mod preferred_item;
 mod problem;
 pub mod records;
+pub mod schemas;
 
-pub use catalog::{path_identifier, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson};
+pub use catalog::{
+    path_identifier, BrickJson, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson,
+};
 pub use preferred_item::{
     BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
 };

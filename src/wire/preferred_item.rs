@@ -6,12 +6,10 @@ use utoipa::ToSchema;
 use super::catalog::{parse_bricks, BrickJson, ItemJson, MasterDataJson};
 use super::json::{Checked, JsonError};
 use super::problem::Problem;
+use super::schemas::{self, MAX_BATCH};
 use crate::domain::{
     Candidate, Decision, FieldError, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind,
 };
-
-/// The most queries one batch may carry.
-pub const MAX_BATCH: usize = 1000;
 
 /// Which item is preferred for these bricks?
 #[derive(Debug, Deserialize, ToSchema)]
@@ -20,8 +18,7 @@ pub const MAX_BATCH: usize = 1000;
     "bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]
 }))]
 pub struct PreferredItemRequest {
-    /// 1 to 1000 bricks, compared as a multiset.
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(schema_with = schemas::query_bricks)]
     pub bricks: Vec<BrickJson>,
     /// `exact` (default): the item has exactly these bricks. `contains`:
     /// the item has at least these bricks, counting repeats.
@@ -31,9 +28,8 @@ pub struct PreferredItemRequest {
     /// Let `Discontinued` items be candidates (default false).
     #[serde(default)]
     pub include_discontinued: bool,
-    /// Also return the next N candidates, 0..=20 (default 0).
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 20)]
+    #[schema(schema_with = schemas::alternatives)]
     pub alternatives: i64,
 }
 
@@ -71,9 +67,7 @@ pub struct BatchRequest {
     /// `rank` (default) or `score`, for every query of the batch.
     #[serde(default)]
     pub strategy: StrategyKind,
-    /// 1 to 1000 queries, answered in order. A query that breaks a rule
-    /// gets its 422 in its place in the results.
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(schema_with = schemas::batch_queries)]
     pub queries: Vec<PreferredItemRequest>,
 }
 

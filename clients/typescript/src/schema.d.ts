@@ -322,8 +322,7 @@ export interface components {
         BatchRequest: {
             /** @description `rank` (default) or `score`, for every query of the batch. */
             strategy?: components["schemas"]["StrategyKind"];
-            /** @description 1 to 1000 queries, answered in order. A query that breaks a rule
-             *     gets its 422 in its place in the results. */
+            /** @description 1 to 1000 queries, answered in order. A query that breaks a rule gets its 422 in its place in the results. */
             queries: components["schemas"]["PreferredItemRequest"][];
         };
         BatchResponse: {
@@ -390,6 +389,7 @@ export interface components {
         ItemBricksJson: {
             /** @description Optional; when present it must equal the identifier in the path. */
             identifier?: string | null;
+            /** @description 1 to 1000 bricks, kept in the order given; matched as a multiset. */
             bricks: components["schemas"]["BrickJson"][];
         };
         /**
@@ -433,7 +433,10 @@ export interface components {
             /** @description Optional; when present it must equal the identifier in the path. */
             identifier?: string | null;
             status: components["schemas"]["Status"];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Exact decimal, greater than 0, at most 1000000000, at most 4 decimals.
+             */
             price: number;
         };
         /**
@@ -450,7 +453,7 @@ export interface components {
             status: components["schemas"]["Status"];
             /**
              * Format: double
-             * @description Exact decimal, greater than 0, at most 1e9, at most 4 decimals.
+             * @description Exact decimal, greater than 0, at most 1000000000, at most 4 decimals.
              */
             price: number;
         };
@@ -640,11 +643,9 @@ export interface operations {
     list_items: {
         parameters: {
             query?: {
-                /** @description Page size, 1..=1000 (default 100). */
                 limit?: number;
                 /** @description Return items after this identifier (from the `Link` header). */
                 after?: string;
-                /** @description Only items that have a brick of this design. */
                 design_id?: number;
             };
             header?: never;
@@ -1091,7 +1092,6 @@ export interface operations {
     list_master_data: {
         parameters: {
             query?: {
-                /** @description Page size, 1..=1000 (default 100). */
                 limit?: number;
                 /** @description Return records after this identifier (from the `Link` header). */
                 after?: string;
