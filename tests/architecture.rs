@@ -256,7 +256,6 @@ fn file_graph(src: &Path) -> Graph {
     let modules = module_files(src);
     let mut graph = Graph::new();
     for (module, file) in &modules {
-        let is_root = file.ends_with("mod.rs") || file.ends_with("lib.rs");
         let text = code_only(&std::fs::read_to_string(file).unwrap());
         let here: Vec<&str> = module.split("::").filter(|p| !p.is_empty()).collect();
         // `self` is this module; `super` its parent.
@@ -268,9 +267,8 @@ fn file_graph(src: &Path) -> Graph {
                     .strip_prefix("mod ")
                     .or(l.trim().strip_prefix("pub mod "))
             })
-            .map(|l| identifier(l))
+            .map(identifier)
             .collect();
-        let _ = is_root;
         let edges = graph.entry(module.clone()).or_default();
         for (start, base) in path_starts(&text, &children) {
             let base: Vec<String> = match base {
