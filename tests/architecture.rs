@@ -49,27 +49,13 @@ fn imports(source: &str, is_module_root: bool) -> BTreeSet<String> {
             if preceded_by_ident {
                 continue;
             }
+            // `crate::{a, b::c, d}`: the first name of each entry.
             let rest = &source[at + prefix.len()..];
-            if let Some(list) = rest.strip_prefix('{') {
-                // `crate::{a, b::c, d}`: the first name of each entry.
-                let mut depth = 0;
-                let mut entry_start = true;
-                for (i, c) in list.char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' if depth == 0 => break,
-                        '}' => depth -= 1,
-                        ',' if depth == 0 => entry_start = true,
-                        c if entry_start && (c.is_alphabetic() || c == '_') => {
-                            entry_start = false;
-                            found.insert(identifier(&list[i..]));
-                        }
-                        _ => {}
-                    }
-                }
-            } else {
-                found.insert(identifier(rest));
-            }
+            found.extend(
+                path_entries(rest)
+                    .into_iter()
+                    .filter_map(|p| p.first().cloned()),
+            );
         }
     }
     found

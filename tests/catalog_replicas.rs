@@ -441,12 +441,7 @@ async fn trimming_keeps_a_current_replica_and_reloads_one_that_fell_behind() {
 
     // A replica that could not read while rows were written and trimmed
     // (its reads wait on a lock) loads a snapshot, and misses nothing.
-    let mut locker = PgConnection::connect(&url).await.unwrap();
-    locker.execute("BEGIN").await.unwrap();
-    locker
-        .execute("LOCK TABLE catalog_feed IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let mut locker = harness::lock_table(&url, "catalog_feed").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     let mut writer = PgConnection::connect(&url).await.unwrap();
     writer

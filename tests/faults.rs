@@ -213,12 +213,7 @@ async fn with_the_database_stopped_503s_come_in_time_and_readiness_follows() {
 async fn a_held_table_lock_exhausts_the_pool_but_not_the_service() {
     let _turn = EXCLUSIVE.lock().await;
     let app = Arc::new(spawn(|_| {}).await);
-    let mut locker = PgConnection::connect(&app.database_url).await.unwrap();
-    locker.execute("BEGIN").await.unwrap();
-    locker
-        .execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let mut locker = harness::lock_table(&app.database_url, "items").await;
 
     // Twice as many requests as connections.
     let stuck: Vec<_> = (0..8)
@@ -326,12 +321,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
                 .is_ok_and(|r| r.status() == 200)
         })
         .await;
-        let mut locker = PgConnection::connect(&url).await.unwrap();
-        locker.execute("BEGIN").await.unwrap();
-        locker
-            .execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
-            .await
-            .unwrap();
+        let mut locker = harness::lock_table(&url, "items").await;
 
         let in_flight = tokio::spawn({
             let client = client.clone();
@@ -496,12 +486,7 @@ async fn readiness_waits_for_the_first_snapshot() {
     let pool = preferred_item_service::pool(&test_pool_options(), &url).unwrap();
     preferred_item_service::migrate(&pool).await.unwrap();
     preferred_item_service::seed_demo_data(&pool).await.unwrap();
-    let mut locker = PgConnection::connect(&url).await.unwrap();
-    locker.execute("BEGIN").await.unwrap();
-    locker
-        .execute("LOCK TABLE catalog_feed IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let mut locker = harness::lock_table(&url, "catalog_feed").await;
     let mut settings = harness::test_settings();
     settings.database.url = Some(url.clone().into());
     let application = preferred_item_service::startup::Application::build(&settings, pool).unwrap();

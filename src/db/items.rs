@@ -4,7 +4,7 @@
 use anyhow::Context;
 use sqlx::{PgConnection, PgPool};
 
-use super::Page;
+use super::{Keyset, Listed, Page};
 use crate::domain::{Brick, BrickSet, Identifier, Item};
 
 /// What a create-or-replace did.
@@ -87,16 +87,9 @@ struct ItemRow {
     brick_colors: Vec<i32>,
 }
 
-#[tracing::instrument(skip_all, fields(limit, after = after.map(Identifier::as_str)))]
-pub async fn list(
-    pool: &PgPool,
-    after: Option<&Identifier>,
-    design_id: Option<i32>,
-    limit: u32,
-) -> Result<Page<Item>, sqlx::Error> {
-    // The empty string sorts before every identifier.
-    let after = after.map_or("", Identifier::as_str);
-    let fetch = i64::from(limit) + 1;
+#[tracing::instrument(skip_all, fields(limit = from.limit, after = from.after))]
+pub async fn list(pool: &PgPool, from: Keyset<'_>, design_id: Option<i32>) -> Listed<Item> {
+    let (after, fetch) = (from.after, from.fetch());
     let rows: Vec<ItemRow> = match design_id {
         None => sqlx::query_as!(
             ItemRow,
@@ -124,7 +117,7 @@ pub async fn list(
         .fetch_all(pool)
         .await?,
     };
-    Page::of(rows, limit, |r| {
+    Page::of(rows, from.limit, |r| {
         item_from_row(
             r.identifier,
             r.brick_designs,

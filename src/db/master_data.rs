@@ -4,7 +4,7 @@ use anyhow::anyhow;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use super::Page;
+use super::{Keyset, Listed, Page};
 use crate::domain::{Identifier, MasterData, Price, Status};
 
 /// What a create-or-replace did.
@@ -36,16 +36,9 @@ struct MasterDataRow {
     price: Decimal,
 }
 
-#[tracing::instrument(skip_all, fields(limit))]
-pub async fn list(
-    pool: &PgPool,
-    after: Option<&Identifier>,
-    status: Option<Status>,
-    limit: u32,
-) -> Result<Page<MasterData>, sqlx::Error> {
-    // The empty string sorts before every identifier.
-    let after = after.map_or("", Identifier::as_str);
-    let fetch = i64::from(limit) + 1;
+#[tracing::instrument(skip_all, fields(limit = from.limit, after = from.after))]
+pub async fn list(pool: &PgPool, from: Keyset<'_>, status: Option<Status>) -> Listed<MasterData> {
+    let (after, fetch) = (from.after, from.fetch());
     let rows: Vec<MasterDataRow> = match status {
         None => {
             sqlx::query_as!(
@@ -77,7 +70,7 @@ pub async fn list(
             .await?
         }
     };
-    Page::of(rows, limit, |r| {
+    Page::of(rows, from.limit, |r| {
         master_data_from_row(r.identifier, r.status, r.price)
     })
 }

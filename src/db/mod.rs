@@ -22,6 +22,8 @@ use sqlx::PgPool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::domain::Identifier;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How the pool behaves; the `database` settings fill it in.
@@ -60,6 +62,32 @@ impl<T> Page<T> {
         Ok(Page { rows, has_more })
     }
 }
+
+/// Where a page of a list starts: after the identifier `after` (the empty
+/// string, which sorts before every identifier, for the first page), and
+/// how many rows to fetch, one more than the page holds, so that the extra
+/// row tells whether more follow.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset<'a> {
+    after: &'a str,
+    limit: u32,
+}
+
+impl<'a> Keyset<'a> {
+    pub fn new(after: Option<&'a Identifier>, limit: u32) -> Keyset<'a> {
+        Keyset {
+            after: after.map_or("", Identifier::as_str),
+            limit,
+        }
+    }
+
+    fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+}
+
+/// A page of a list, or why it could not be read.
+pub type Listed<T> = Result<Page<T>, sqlx::Error>;
 
 /// Builds the pool over `url` without connecting; see `pool_with`.
 pub fn pool(settings: &PoolOptions, url: &str) -> anyhow::Result<PgPool> {

@@ -64,7 +64,7 @@ async fn list_items(
             .transpose(),
     );
     let (page, design_id) = errors.finish(|| Some((page?, design_id?)))?;
-    let result = db::items::list(&state.pool, page.after.as_ref(), design_id, page.limit).await?;
+    let result = db::items::list(&state.pool, page.keyset(), design_id).await?;
     let filters: Vec<_> = design_id
         .map(|d| ("design_id", d.to_string()))
         .into_iter()

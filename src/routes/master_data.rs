@@ -62,8 +62,7 @@ async fn list_master_data(
             .transpose(),
     );
     let (page, status) = errors.finish(|| Some((page?, status?)))?;
-    let result =
-        db::master_data::list(&state.pool, page.after.as_ref(), status, page.limit).await?;
+    let result = db::master_data::list(&state.pool, page.keyset(), status).await?;
     let filters: Vec<_> = status
         .map(|s| ("status", s.to_string()))
         .into_iter()

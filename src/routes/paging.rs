@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-use crate::db::Page;
+use crate::db::{Keyset, Page};
 use crate::domain::{parse_page_limit, FieldErrors, Identifier};
 
 /// A validated page request.
@@ -24,6 +24,11 @@ impl PageRequest {
                 after: after?,
             })
         })
+    }
+
+    /// Where the page starts, for the repository.
+    pub fn keyset(&self) -> Keyset<'_> {
+        Keyset::new(self.after.as_ref(), self.limit)
     }
 
     /// The page as a JSON array, with a `Link` to the next page (keeping

@@ -9,7 +9,7 @@ use super::state::AppState;
 use crate::domain::{Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind};
 use crate::http::docs::{BodyProblems, NoCandidate};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
-use crate::source::is_heavy;
+use crate::source::{is_heavy, Question};
 use crate::wire::{
     BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
 };
@@ -31,6 +31,19 @@ impl RequestBody for BatchRequest {
 /// The 200 of a preferred-item route in the OpenAPI document: `T`, with
 /// the headers `Provenance` sets.
 struct Answered<T>(std::marker::PhantomData<T>);
+
+/// The responses of a single question: the answer, no candidate, or a
+/// problem with the body; stated once for both strategies.
+struct OneAnswer;
+
+impl utoipa::IntoResponses for OneAnswer {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+        let mut responses = Answered::<PreferredItemResponse>::responses();
+        responses.extend(NoCandidate::responses());
+        responses.extend(BodyProblems::responses());
+        responses
+    }
+}
 
 /// What a 200 of this body is, in the document.
 trait Answer: utoipa::ToSchema {
@@ -119,7 +132,11 @@ async fn decide_all(
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
 ) -> ApiResult<(Vec<Option<Decision>>, Provenance)> {
-    let sourced = state.source.shortlists(queries, strategy.kind()).await?;
+    let question = Question {
+        queries,
+        strategy: strategy.kind(),
+    };
+    let sourced = state.source.shortlists(question).await?;
     let provenance = Provenance {
         version: sourced.version,
         stale_seconds: sourced.stale.map(|lag| lag.as_secs_f64().ceil() as u64),
@@ -173,15 +190,7 @@ async fn answer_one(
 /// only with `include_discontinued`). The best status wins (Normal >
 /// Novelty > Outgoing > Discontinued), then the lower price, then the
 /// lower identifier.
-#[utoipa::path(
-    tag = "preferreditem",
-    request_body = PreferredItemRequest,
-    responses(
-        Answered<PreferredItemResponse>,
-        NoCandidate,
-        BodyProblems,
-    )
-)]
+#[utoipa::path(tag = "preferreditem", request_body = PreferredItemRequest, responses(OneAnswer))]
 #[post("")]
 async fn preferred_by_rank(
     state: web::Data<AppState>,
@@ -195,15 +204,7 @@ async fn preferred_by_rank(
 /// `score = weight(status) / price`, with configurable weights (default
 /// Normal 3, Novelty 2, Outgoing 1, Discontinued 0). The highest score
 /// wins; ties are broken by rank. Computed on exact decimals.
-#[utoipa::path(
-    tag = "preferreditem",
-    request_body = PreferredItemRequest,
-    responses(
-        Answered<PreferredItemResponse>,
-        NoCandidate,
-        BodyProblems,
-    )
-)]
+#[utoipa::path(tag = "preferreditem", request_body = PreferredItemRequest, responses(OneAnswer))]
 #[post("/score")]
 async fn preferred_by_score(
     state: web::Data<AppState>,

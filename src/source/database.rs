@@ -1,12 +1,10 @@
 //! Shortlists from PostgreSQL, one round trip per kind of lookup.
 
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use sqlx::PgPool;
 
-use super::{Contents, PreferredItemSource, Readiness, Sourced};
+use super::{Contents, Pending, PreferredItemSource, Question, Readiness, Sourced};
 use crate::db;
-use crate::domain::{PreferredItemQuery, StrategyKind};
 use crate::http::ApiResult;
 use crate::metrics::Metrics;
 
@@ -18,36 +16,34 @@ impl DatabaseSource {
     pub fn new(pool: PgPool) -> DatabaseSource {
         DatabaseSource { pool }
     }
-}
 
-impl PreferredItemSource for DatabaseSource {
-    fn shortlists<'a>(
-        &'a self,
-        queries: &'a [&'a PreferredItemQuery],
-        _strategy: StrategyKind,
-    ) -> BoxFuture<'a, ApiResult<Sourced>> {
-        async move {
-            Ok(Sourced {
-                shortlists: db::preferred_item::shortlists(&self.pool, queries).await?,
-                version: None,
-                stale: None,
-            })
-        }
-        .boxed()
+    async fn lookup(&self, question: Question<'_>) -> ApiResult<Sourced> {
+        Ok(Sourced {
+            shortlists: db::preferred_item::shortlists(&self.pool, question.queries).await?,
+            version: None,
+            stale: None,
+        })
     }
 
     /// Ready while the database answers.
-    fn readiness(&self) -> BoxFuture<'_, ApiResult<Readiness>> {
-        async move {
-            db::ping(&self.pool).await?;
-            Ok(Readiness::Ready)
-        }
-        .boxed()
+    async fn ping(&self) -> ApiResult<Readiness> {
+        db::ping(&self.pool).await?;
+        Ok(Readiness::Ready)
+    }
+}
+
+impl PreferredItemSource for DatabaseSource {
+    fn shortlists<'a>(&'a self, question: Question<'a>) -> Pending<'a, Sourced> {
+        Box::pin(self.lookup(question))
+    }
+
+    fn readiness(&self) -> Pending<'_, Readiness> {
+        Box::pin(self.ping())
     }
 
     /// Every read goes to the database: a committed write is already seen.
     fn catch_up(&self) -> BoxFuture<'_, anyhow::Result<()>> {
-        async { Ok(()) }.boxed()
+        Box::pin(async { Ok(()) })
     }
 
     fn observe(&self, _metrics: &Metrics) {}

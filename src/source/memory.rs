@@ -1,12 +1,11 @@
 //! Shortlists from the catalog in memory (`catalog::MemoryCatalog`).
 
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use std::sync::Arc;
 
-use super::{is_heavy, Contents, PreferredItemSource, Readiness, Sourced};
+use super::{is_heavy, Contents, Pending, PreferredItemSource, Question, Readiness, Sourced};
 use crate::catalog::{self, MemoryCatalog};
-use crate::domain::{PreferredItemQuery, StrategyKind};
+use crate::domain::PreferredItemQuery;
 use crate::http::{ApiError, ApiResult};
 use crate::metrics::{CatalogReading, Metrics};
 
@@ -24,58 +23,59 @@ fn still_loading() -> ApiError {
     ApiError::Unavailable(anyhow::anyhow!("the catalog is still loading"))
 }
 
-impl PreferredItemSource for MemorySource {
+impl MemorySource {
     /// 503 until the first snapshot has loaded. Heavy batches are looked up
     /// off the HTTP worker.
-    fn shortlists<'a>(
-        &'a self,
-        queries: &'a [&'a PreferredItemQuery],
-        strategy: StrategyKind,
-    ) -> BoxFuture<'a, ApiResult<Sourced>> {
-        async move {
-            if !self.catalog.is_loaded() {
-                return Err(still_loading());
-            }
-            let shortlisted = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
-                let catalog = self.catalog.clone();
-                let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
-                tokio::task::spawn_blocking(move || {
-                    let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
-                    catalog.shortlists(&refs, strategy)
-                })
-                .await
-                .map_err(|e| ApiError::Unexpected(e.into()))?
-            } else {
-                self.catalog.shortlists(queries, strategy)
-            };
-            Ok(Sourced {
-                shortlists: shortlisted.shortlists,
-                version: Some(shortlisted.version),
-                stale: shortlisted.stale,
-            })
+    async fn lookup(&self, question: Question<'_>) -> ApiResult<Sourced> {
+        if !self.catalog.is_loaded() {
+            return Err(still_loading());
         }
-        .boxed()
+        let Question { queries, strategy } = question;
+        let shortlisted = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
+            let catalog = self.catalog.clone();
+            let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
+            tokio::task::spawn_blocking(move || {
+                let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
+                catalog.shortlists(&refs, strategy)
+            })
+            .await
+            .map_err(|e| ApiError::Unexpected(e.into()))?
+        } else {
+            self.catalog.shortlists(queries, strategy)
+        };
+        Ok(Sourced {
+            shortlists: shortlisted.shortlists,
+            version: Some(shortlisted.version),
+            stale: shortlisted.stale,
+        })
     }
 
     /// 503 until the first snapshot has loaded; then ready even while the
     /// database is away (degraded), as reads are answered from memory.
-    fn readiness(&self) -> BoxFuture<'_, ApiResult<Readiness>> {
+    fn readiness_now(&self) -> ApiResult<Readiness> {
         let f = self.catalog.freshness();
-        async move {
-            if !f.loaded {
-                return Err(still_loading());
-            }
-            Ok(if f.connected {
-                Readiness::Ready
-            } else {
-                Readiness::Degraded
-            })
+        if !f.loaded {
+            return Err(still_loading());
         }
-        .boxed()
+        Ok(if f.connected {
+            Readiness::Ready
+        } else {
+            Readiness::Degraded
+        })
+    }
+}
+
+impl PreferredItemSource for MemorySource {
+    fn shortlists<'a>(&'a self, question: Question<'a>) -> Pending<'a, Sourced> {
+        Box::pin(self.lookup(question))
+    }
+
+    fn readiness(&self) -> Pending<'_, Readiness> {
+        Box::pin(std::future::ready(self.readiness_now()))
     }
 
     fn catch_up(&self) -> BoxFuture<'_, anyhow::Result<()>> {
-        self.catalog.catch_up().boxed()
+        Box::pin(self.catalog.catch_up())
     }
 
     fn observe(&self, metrics: &Metrics) {

@@ -62,18 +62,24 @@ pub struct Contents {
     pub digest: String,
 }
 
+/// What the routes ask a source: these queries, for this strategy.
+#[derive(Clone, Copy)]
+pub struct Question<'a> {
+    pub queries: &'a [&'a PreferredItemQuery],
+    pub strategy: StrategyKind,
+}
+
+/// An answer still being worked out.
+pub type Pending<'a, T> = BoxFuture<'a, ApiResult<T>>;
+
 /// A source of preferred-item shortlists. It decides readiness, freshness
 /// and what a write waits for; the domain decides the answer.
 pub trait PreferredItemSource: Send + Sync {
-    /// Shortlists for `queries` under `strategy`, in query order.
-    fn shortlists<'a>(
-        &'a self,
-        queries: &'a [&'a PreferredItemQuery],
-        strategy: StrategyKind,
-    ) -> BoxFuture<'a, ApiResult<Sourced>>;
+    /// Shortlists for the question's queries, in query order.
+    fn shortlists<'a>(&'a self, question: Question<'a>) -> Pending<'a, Sourced>;
 
     /// Whether the service can answer reads now; an error is a 503.
-    fn readiness(&self) -> BoxFuture<'_, ApiResult<Readiness>>;
+    fn readiness(&self) -> Pending<'_, Readiness>;
 
     /// Returns once everything committed before the call is visible to
     /// this replica's reads (read your writes).

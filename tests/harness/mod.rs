@@ -385,6 +385,20 @@ impl TestApp {
     }
 }
 
+/// A connection on `url` holding `table` in ACCESS EXCLUSIVE mode, in a
+/// transaction that stays open until the connection ends or runs
+/// `ROLLBACK`/`COMMIT`: whatever touches the table waits meanwhile.
+pub async fn lock_table(url: &str, table: &str) -> PgConnection {
+    let mut locker = PgConnection::connect(url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    let lock = format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock))
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    locker
+}
+
 pub fn bricks_json(bricks: &[(i64, &[i64])]) -> Value {
     Value::Array(
         bricks
