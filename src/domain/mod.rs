@@ -20,7 +20,7 @@ mod record;
 mod status_weights;
 
 pub use brick::{parse_id, Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
-pub use field_error::{FieldError, FieldErrors};
+pub use field_error::{FieldError, FieldErrors, MAX_FIELD_ERRORS};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};
 pub use page::{parse_page_limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};

@@ -103,12 +103,15 @@ impl ApiError {
                 errors.iter().cloned().map(Into::into).collect(),
             ),
             ApiError::Validation(errors) => {
-                let n = errors.iter().count();
+                let n = errors.total();
+                let listed = errors.iter().count();
                 let rules = if n == 1 { "rule" } else { "rules" };
-                (
-                    format!("The request breaks {n} {rules}"),
-                    errors.iter().cloned().map(Into::into).collect(),
-                )
+                let detail = if listed < n {
+                    format!("The request breaks {n} {rules}; the first {listed} are listed")
+                } else {
+                    format!("The request breaks {n} {rules}")
+                };
+                (detail, errors.iter().cloned().map(Into::into).collect())
             }
             ApiError::InvalidRecords(records) => (
                 format!("{} record error(s); nothing was written", records.len()),
@@ -171,6 +174,10 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             request_id: current_request_id(),
+            total_errors: match self {
+                ApiError::Validation(errors) => Some(errors.total() as u64),
+                _ => None,
+            },
             errors,
         }
     }

@@ -10,12 +10,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::state::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
-use crate::domain::{check_bulk_count, FieldErrors, Record};
+use crate::domain::{check_bulk_count, FieldErrors, Record, MAX_BULK_RECORDS};
 use crate::http::docs::BodyProblems;
 use crate::http::{read_body, ApiError, ApiResult, BodyLimits, BodyPermit, ReadBody};
-use crate::wire::json::{self, JsonError};
+use crate::wire::json;
 use crate::wire::records;
+use crate::wire::Bounded;
 use crate::wire::{ItemJson, MasterDataJson};
+use serde_json::value::RawValue;
 
 pub fn configure_items(cfg: &mut ServiceConfig) {
     cfg.service(bulk_items);
@@ -25,10 +27,9 @@ pub fn configure_master_data(cfg: &mut ServiceConfig) {
     cfg.service(bulk_master_data);
 }
 
-/// The records of a bulk body, each a JSON value or the reason it is not
-/// one, with its 0-based index; and the body's share of the budget of large
-/// bodies in flight, held until the request is answered.
-pub struct BulkBody(Vec<Record<serde_json::Value>>, BodyPermit);
+/// A bulk body as read: its content type, its bytes and its share of the
+/// budget of large bodies in flight, held until the request is answered.
+pub struct BulkBody(ReadBody);
 
 impl FromRequest for BulkBody {
     type Error = ApiError;
@@ -44,62 +45,58 @@ impl FromRequest for BulkBody {
             Some(limits.large_in_flight.clone()),
             &["application/json", "application/x-ndjson"],
         );
-        Box::pin(async move {
-            let ReadBody {
-                kind,
-                bytes: body,
-                permit,
-            } = body.await?;
-            // Megabytes of JSON are parsed off the worker thread, which also
-            // answers /health/live.
-            let records = tokio::task::spawn_blocking(move || split_records(kind, &body))
-                .await
-                .map_err(|e| ApiError::Unexpected(e.into()))??;
-            Ok(BulkBody(records, permit))
-        })
+        Box::pin(async move { Ok(BulkBody(body.await?)) })
     }
 }
 
-fn split_records(kind: &str, body: &[u8]) -> Result<Vec<Record<serde_json::Value>>, ApiError> {
+/// The records of a JSON array: each element's own text, borrowed from the
+/// body (never a generic JSON value), at most `MAX_BULK_RECORDS` of them.
+type RawRecords<'a> = Bounded<&'a RawValue, MAX_BULK_RECORDS>;
+
+/// Each record of `body` parsed with `parse`, with its 0-based index.
+fn parse_records<T>(
+    kind: &str,
+    body: &[u8],
+    parse: impl Fn(&[u8]) -> Result<T, FieldErrors>,
+) -> Result<Vec<Record<T>>, ApiError> {
+    let record = |(i, text): (usize, &[u8])| Record {
+        position: i as u64,
+        value: parse(text),
+    };
     if kind == "application/json" {
-        let values: Vec<serde_json::Value> = json::parse(body)?;
-        return Ok(values
+        let raw: RawRecords<'_> = json::parse_borrowed(body)?;
+        let raw = raw.into_checked("records").map_err(ApiError::validation)?;
+        return Ok(raw
             .into_iter()
+            .map(|r| r.get().as_bytes())
             .enumerate()
-            .map(|(i, value)| Record {
-                position: i as u64,
-                value: Ok(value),
-            })
+            .map(record)
             .collect());
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_request("The NDJSON body is not UTF-8"))?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .map(|(i, line)| Record {
-            position: i as u64,
-            value: json::parse(line.as_bytes()).map_err(JsonError::into_field_errors),
-        })
-        .collect())
+    let lines = text.lines().filter(|l| !l.trim().is_empty());
+    check_bulk_count(lines.clone().count()).map_err(ApiError::validation)?;
+    Ok(lines.map(str::as_bytes).enumerate().map(record).collect())
 }
 
 impl BulkBody {
-    fn records<T>(
+    /// The records, parsed off the worker thread (megabytes of JSON would
+    /// hold up its other requests, /health/live included), and the budget
+    /// the body holds.
+    async fn records<T: Send + 'static>(
         self,
-        parse: impl Fn(serde_json::Value) -> Result<T, FieldErrors>,
+        parse: fn(&[u8]) -> Result<T, FieldErrors>,
     ) -> ApiResult<(Vec<Record<T>>, BodyPermit)> {
-        check_bulk_count(self.0.len()).map_err(ApiError::validation)?;
-        let records = self
-            .0
-            .into_iter()
-            .map(|r| Record {
-                position: r.position,
-                value: r.value.and_then(&parse),
-            })
-            .collect();
-        Ok((records, self.1))
+        let ReadBody {
+            kind,
+            bytes,
+            permit,
+        } = self.0;
+        let records = tokio::task::spawn_blocking(move || parse_records(kind, &bytes, parse))
+            .await
+            .map_err(|e| ApiError::Unexpected(e.into()))??;
+        Ok((records, permit))
     }
 }
 
@@ -137,7 +134,7 @@ impl From<LoadCounts> for BulkResult {
 )]
 #[post("/bulk")]
 async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let (records, _permit) = body.records(records::item_from_json)?;
+    let (records, _permit) = body.records(records::item_from_json).await?;
     let mut tx = state.pool.begin().await?;
     let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
     tx.commit().await?;
@@ -159,7 +156,7 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
 )]
 #[post("/bulk")]
 async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let (records, _permit) = body.records(records::master_data_from_json)?;
+    let (records, _permit) = body.records(records::master_data_from_json).await?;
     let mut tx = state.pool.begin().await?;
     let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
     tx.commit().await?;

@@ -8,11 +8,19 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bounded::Bounded;
 use super::json::Checked;
 use super::schemas;
 use crate::domain::{
-    Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price, Status,
+    parse_id, Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Price,
+    Status, MAX_COLORS,
 };
+
+/// The colour codes of a brick as read: at most `MAX_COLORS` kept.
+pub type ColorCodes = Bounded<i64, MAX_COLORS>;
+
+/// A brick list as read: at most `BrickSet::MAX_LEN` kept.
+pub type BrickList = Bounded<BrickJson, { BrickSet::MAX_LEN }>;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -21,41 +29,50 @@ pub struct BrickJson {
     #[schema(schema_with = schemas::design_id)]
     pub design_id: i64,
     #[schema(schema_with = schemas::color_codes)]
-    pub color_codes: Vec<i64>,
+    pub color_codes: ColorCodes,
 }
 
 impl From<&Brick> for BrickJson {
     fn from(brick: &Brick) -> Self {
         BrickJson {
             design_id: brick.design_id().into(),
-            color_codes: brick.color_codes().iter().map(|&c| c.into()).collect(),
+            color_codes: brick
+                .color_codes()
+                .iter()
+                .map(|&c| c.into())
+                .collect::<Vec<i64>>()
+                .into(),
         }
     }
 }
 
 /// Parses a brick list, reporting every broken rule under `field`.
-pub fn parse_bricks(bricks: &[BrickJson], field: &str) -> Result<BrickSet, FieldErrors> {
-    if bricks.is_empty() || bricks.len() > BrickSet::MAX_LEN {
-        return Err(FieldError::new(
-            field,
-            format!("must have between 1 and {} entries", BrickSet::MAX_LEN),
-        )
-        .into());
-    }
+pub fn parse_bricks(bricks: &BrickList, field: &str) -> Result<BrickSet, FieldErrors> {
+    let bricks = bricks.check(field)?;
     let mut errors = FieldErrors::default();
     let parsed: Vec<Option<Brick>> = bricks
         .iter()
         .enumerate()
-        .map(|(i, b)| {
-            errors.take(Brick::parse(
-                b.design_id,
-                &b.color_codes,
-                &format!("{field}[{i}]"),
-            ))
-        })
+        .map(|(i, b)| errors.take(b.parse(&format!("{field}[{i}]"))))
         .collect();
     let set = errors.finish(|| parsed.into_iter().collect::<Option<Vec<_>>>())?;
     BrickSet::new(set).map_err(FieldErrors::from)
+}
+
+impl BrickJson {
+    /// The brick, or every rule it breaks under `field`. A colour list of
+    /// the wrong length is one error; its codes are not checked then.
+    pub fn parse(&self, field: &str) -> Result<Brick, FieldErrors> {
+        match self.color_codes.check(&format!("{field}.color_codes")) {
+            Ok(codes) => Brick::parse(self.design_id, codes, field),
+            Err(length) => {
+                let mut errors = FieldErrors::default();
+                errors.take(parse_id(self.design_id, format!("{field}.design_id")));
+                errors.take(Err::<(), _>(length));
+                Err(errors)
+            }
+        }
+    }
 }
 
 /// An item as clients send and receive it, and as the load formats carry
@@ -70,14 +87,20 @@ pub struct ItemJson {
     #[schema(schema_with = schemas::identifier)]
     pub identifier: String,
     #[schema(schema_with = schemas::item_bricks)]
-    pub bricks: Vec<BrickJson>,
+    pub bricks: BrickList,
 }
 
 impl From<&Item> for ItemJson {
     fn from(item: &Item) -> Self {
         ItemJson {
             identifier: item.identifier.to_string(),
-            bricks: item.bricks.bricks().iter().map(BrickJson::from).collect(),
+            bricks: item
+                .bricks
+                .bricks()
+                .iter()
+                .map(BrickJson::from)
+                .collect::<Vec<_>>()
+                .into(),
         }
     }
 }
@@ -106,7 +129,7 @@ pub struct ItemBricksJson {
     #[serde(default)]
     pub identifier: Option<String>,
     #[schema(schema_with = schemas::item_bricks)]
-    pub bricks: Vec<BrickJson>,
+    pub bricks: BrickList,
 }
 
 impl ItemBricksJson {

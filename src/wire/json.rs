@@ -48,15 +48,31 @@ impl<T: Serialize> Serialize for Checked<T> {
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Checked<T> {
+    /// Only a string can be an enum value here: anything else is refused
+    /// at its first token, without reading (or buffering) the rest of it.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        match T::deserialize(&value) {
-            Ok(valid) => Ok(Checked::Valid(valid)),
-            Err(e) => match unknown_variant(&e.to_string()) {
-                Some(rule) => Ok(Checked::Invalid(rule)),
-                None => Err(serde::de::Error::custom(strip_position(&e.to_string()))),
-            },
+        struct Text<T>(std::marker::PhantomData<T>);
+
+        impl<T: DeserializeOwned> serde::de::Visitor<'_> for Text<T> {
+            type Value = Checked<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Checked<T>, E> {
+                let value = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text);
+                match T::deserialize(value) {
+                    Ok(valid) => Ok(Checked::Valid(valid)),
+                    Err(e) => match unknown_variant(&e.to_string()) {
+                        Some(rule) => Ok(Checked::Invalid(rule)),
+                        None => Err(E::custom(strip_position(&e.to_string()))),
+                    },
+                }
+            }
         }
+
+        deserializer.deserialize_str(Text(std::marker::PhantomData))
     }
 }
 
@@ -93,6 +109,11 @@ impl JsonError {
 
 /// Parses a JSON document into `T`.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    parse_borrowed(body)
+}
+
+/// Parses a JSON document into `T`, which may borrow from `body`.
+pub fn parse_borrowed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, JsonError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
     deserializer.end().map_err(|e| JsonError::Malformed {
@@ -100,11 +121,6 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
         errors: vec![],
     })?;
     Ok(value)
-}
-
-/// Converts a parsed JSON value into `T`.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, JsonError> {
-    serde_path_to_error::deserialize(value).map_err(describe)
 }
 
 fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> JsonError {

@@ -6,6 +6,7 @@
 //! one set of rules, so that the HTTP handlers, the bulk routes and the
 //! `import` command validate alike. Nothing here knows of actix or SQL.
 
+mod bounded;
 mod catalog;
 pub mod json;
 mod preferred_item;
@@ -13,6 +14,7 @@ mod problem;
 pub mod records;
 pub mod schemas;
 
+pub use bounded::Bounded;
 pub use catalog::{
     path_identifier, BrickJson, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson,
 };

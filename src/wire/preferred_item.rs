@@ -3,12 +3,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::catalog::{parse_bricks, BrickJson, ItemJson, MasterDataJson};
+use super::bounded::Bounded;
+use super::catalog::{parse_bricks, BrickList, ItemJson, MasterDataJson};
 use super::json::{Checked, JsonError};
 use super::problem::Problem;
 use super::schemas::{self, MAX_BATCH};
 use crate::domain::{
-    Candidate, Decision, FieldError, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind,
+    Candidate, Decision, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind, MAX_FIELD_ERRORS,
 };
 
 /// Which item is preferred for these bricks?
@@ -19,7 +20,7 @@ use crate::domain::{
 }))]
 pub struct PreferredItemRequest {
     #[schema(schema_with = schemas::query_bricks)]
-    pub bricks: Vec<BrickJson>,
+    pub bricks: BrickList,
     /// `exact` (default): the item has exactly these bricks. `contains`:
     /// the item has at least these bricks, counting repeats.
     #[serde(rename = "match", default)]
@@ -68,7 +69,7 @@ pub struct BatchRequest {
     #[serde(default)]
     pub strategy: StrategyKind,
     #[schema(schema_with = schemas::batch_queries)]
-    pub queries: Vec<PreferredItemRequest>,
+    pub queries: Bounded<PreferredItemRequest, MAX_BATCH>,
 }
 
 impl BatchRequest {
@@ -76,23 +77,23 @@ impl BatchRequest {
     /// `queries[i]`. (The shape of every query, its fields and their types,
     /// was checked for the whole batch when the body was read.)
     pub fn parse(self) -> Result<Vec<Result<PreferredItemQuery, FieldErrors>>, JsonError> {
-        if self.queries.is_empty() || self.queries.len() > MAX_BATCH {
-            return Err(JsonError::Invalid(
-                FieldError::new(
-                    "queries",
-                    format!("must have between 1 and {MAX_BATCH} entries"),
-                )
-                .into(),
-            ));
-        }
-        Ok(self
+        let queries = self
             .queries
+            .into_checked("queries")
+            .map_err(|e| JsonError::Invalid(e.into()))?;
+        // The whole batch lists at most MAX_FIELD_ERRORS field errors;
+        // each failed query keeps its total.
+        let mut room = MAX_FIELD_ERRORS;
+        Ok(queries
             .into_iter()
             .enumerate()
             .map(|(i, request)| {
-                request
-                    .parse()
-                    .map_err(|e| e.nested(&format!("queries[{i}]")))
+                request.parse().map_err(|errors| {
+                    let mut errors = errors.nested(&format!("queries[{i}]"));
+                    errors.keep_listed(room);
+                    room -= errors.iter().count();
+                    errors
+                })
             })
             .collect())
     }

@@ -14,7 +14,8 @@ use crate::domain::FieldError;
     "status": 422,
     "detail": "The request breaks 1 rule",
     "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
-    "errors": [{"field": "bricks[0].design_id", "message": "must be between 0 and 2147483647"}]
+    "errors": [{"field": "bricks[0].design_id", "message": "must be between 0 and 2147483647"}],
+    "total_errors": 1
 }))]
 pub struct Problem {
     /// A stable identifier of the kind of problem.
@@ -24,8 +25,12 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub request_id: Option<String>,
-    /// The fields at fault; empty when the problem is not about a field.
+    /// The fields at fault (at most 100); empty when the problem is not
+    /// about a field.
     pub errors: Vec<ProblemField>,
+    /// For rule violations: how many rules were broken, listed or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_errors: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

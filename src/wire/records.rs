@@ -19,6 +19,7 @@ use super::catalog::{ItemJson, MasterDataJson};
 use super::json;
 use crate::domain::{
     Brick, BrickSet, FieldError, FieldErrors, Identifier, Item, MasterData, Record, Status,
+    MAX_COLORS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,29 +60,25 @@ impl FromStr for Format {
 }
 
 /// An item from one JSON value of a bulk body.
-pub fn item_from_json(value: serde_json::Value) -> Result<Item, FieldErrors> {
-    json::from_value::<ItemJson>(value)
+pub fn item_from_json(value: &[u8]) -> Result<Item, FieldErrors> {
+    json::parse::<ItemJson>(value)
         .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
 /// A master data record from one JSON value of a bulk body.
-pub fn master_data_from_json(value: serde_json::Value) -> Result<MasterData, FieldErrors> {
-    json::from_value::<MasterDataJson>(value)
+pub fn master_data_from_json(value: &[u8]) -> Result<MasterData, FieldErrors> {
+    json::parse::<MasterDataJson>(value)
         .map_err(json::JsonError::into_field_errors)?
         .parse()
 }
 
 fn item_from_line(line: &str) -> Result<Item, FieldErrors> {
-    json::parse::<ItemJson>(line.as_bytes())
-        .map_err(json::JsonError::into_field_errors)?
-        .parse()
+    item_from_json(line.as_bytes())
 }
 
 fn master_data_from_line(line: &str) -> Result<MasterData, FieldErrors> {
-    json::parse::<MasterDataJson>(line.as_bytes())
-        .map_err(json::JsonError::into_field_errors)?
-        .parse()
+    master_data_from_json(line.as_bytes())
 }
 
 /// Records of an NDJSON stream, one per non-blank line.
@@ -147,29 +144,48 @@ fn csv_records<T: 'static>(
 }
 
 /// Parses the CSV `bricks` cell: `1:1/2;2:3/4`.
+/// A CSV brick cell, `design:colour/colour;design:colour`. A cell with
+/// too many bricks, or a brick with too many colours, is one error,
+/// counted before anything is parsed.
 fn bricks_from_csv(cell: &str) -> Result<BrickSet, FieldErrors> {
+    if cell.split(';').count() > BrickSet::MAX_LEN {
+        return Err(FieldError::new(
+            "bricks",
+            format!("must have between 1 and {} entries", BrickSet::MAX_LEN),
+        )
+        .into());
+    }
     let mut errors = FieldErrors::default();
     let bricks: Vec<Option<Brick>> = cell
         .split(';')
         .enumerate()
         .map(|(i, text)| {
             let field = format!("bricks[{i}]");
-            let parsed = text.split_once(':').and_then(|(design, colours)| {
-                let design = design.trim().parse::<i64>().ok()?;
-                let colours = colours
-                    .split('/')
-                    .map(|c| c.trim().parse::<i64>().ok())
-                    .collect::<Option<Vec<_>>>()?;
-                Some((design, colours))
-            });
-            let brick = parsed
-                .ok_or_else(|| {
-                    FieldErrors::from(FieldError::new(
-                        &field,
-                        format!("{text:?} is not design_id:colour/colour/…"),
-                    ))
-                })
-                .and_then(|(design, colours)| Brick::parse(design, &colours, &field));
+            let brick = match text.split_once(':') {
+                Some((_, colours)) if colours.split('/').count() > MAX_COLORS => {
+                    Err(FieldError::new(
+                        format!("{field}.color_codes"),
+                        format!("must have between 1 and {MAX_COLORS} entries"),
+                    )
+                    .into())
+                }
+                parts => parts
+                    .and_then(|(design, colours)| {
+                        let design = design.trim().parse::<i64>().ok()?;
+                        let colours = colours
+                            .split('/')
+                            .map(|c| c.trim().parse::<i64>().ok())
+                            .collect::<Option<Vec<_>>>()?;
+                        Some((design, colours))
+                    })
+                    .ok_or_else(|| {
+                        FieldErrors::from(FieldError::new(
+                            &field,
+                            format!("{text:?} is not design_id:colour/colour/…"),
+                        ))
+                    })
+                    .and_then(|(design, colours)| Brick::parse(design, &colours, &field)),
+            };
             errors.take(brick)
         })
         .collect();
