@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
 
 use crate::db::catalog_feed::{self, Position};
-use crate::domain::{PreferredItemQuery, Shortlist, StrategyKind};
+use crate::domain::{AnswerTooLarge, PreferredItemQuery, Shortlist, ShortlistBudget, StrategyKind};
 
 /// How the follower reads the feed.
 #[derive(Debug, Clone, Copy)]
@@ -134,22 +134,28 @@ impl MemoryCatalog {
     }
 
     /// Shortlists for `queries` from memory, for `strategy`, with the
-    /// version they saw.
+    /// version they saw; each charged to one request's budget.
     pub fn shortlists(
         &self,
         queries: &[&PreferredItemQuery],
         strategy: StrategyKind,
-    ) -> Shortlisted {
+    ) -> Result<Shortlisted, AnswerTooLarge> {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
         let per_status = strategy != StrategyKind::Rank;
-        Shortlisted {
-            shortlists: queries
-                .iter()
-                .map(|q| store.shortlist(q, per_status))
-                .collect(),
+        let mut budget = ShortlistBudget::default();
+        let shortlists = queries
+            .iter()
+            .map(|q| {
+                let shortlist = store.shortlist(q, per_status);
+                budget.charge_shortlist(&shortlist)?;
+                Ok(shortlist)
+            })
+            .collect::<Result<_, AnswerTooLarge>>()?;
+        Ok(Shortlisted {
+            shortlists,
             version: self.version.load(Ordering::Acquire),
             stale: (!self.connected.load(Ordering::Acquire)).then(|| self.lag()),
-        }
+        })
     }
 
     /// Every item held, in identifier order (for tests and checks).

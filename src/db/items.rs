@@ -5,7 +5,9 @@ use anyhow::Context;
 use sqlx::{PgConnection, PgPool};
 
 use super::{Keyset, Listed, Page};
-use crate::domain::{Brick, BrickSet, Identifier, Item};
+use futures_util::TryStreamExt;
+
+use crate::domain::{Brick, BrickSet, Identifier, Item, ShortlistBudget};
 
 /// What a create-or-replace did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,10 +89,14 @@ struct ItemRow {
     brick_colors: Vec<i32>,
 }
 
+/// A page of items in identifier order. Rows are read as they arrive; a
+/// page whose items would carry more than `MAX_SHORTLISTED_CODES` colour
+/// codes ends early (with more to follow), so that no page of large items
+/// is built whole in memory.
 #[tracing::instrument(skip_all, fields(limit = from.limit, after = from.after))]
 pub async fn list(pool: &PgPool, from: Keyset<'_>, design_id: Option<i32>) -> Listed<Item> {
     let (after, fetch) = (from.after, from.fetch());
-    let rows: Vec<ItemRow> = match design_id {
+    let mut rows = match design_id {
         None => sqlx::query_as!(
             ItemRow,
             r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
@@ -101,8 +107,7 @@ pub async fn list(pool: &PgPool, from: Keyset<'_>, design_id: Option<i32>) -> Li
             after,
             fetch,
         )
-        .fetch_all(pool)
-        .await?,
+        .fetch(pool),
         Some(design_id) => sqlx::query_as!(
             ItemRow,
             r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
@@ -114,18 +119,30 @@ pub async fn list(pool: &PgPool, from: Keyset<'_>, design_id: Option<i32>) -> Li
             design_id,
             fetch,
         )
-        .fetch_all(pool)
-        .await?,
+        .fetch(pool),
     };
-    Page::of(rows, from.limit, |r| {
-        item_from_row(
-            r.identifier,
-            r.brick_designs,
-            r.brick_color_counts,
-            r.brick_colors,
-        )
-        .map_err(|e| sqlx::Error::Decode(e.into()))
-    })
+    let mut budget = ShortlistBudget::default();
+    let mut fetched = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        if budget.charge(row.brick_colors.len()).is_err() && !fetched.is_empty() {
+            // The page ends here; the row read is the first of the next.
+            let mut page = Page::of(fetched, from.limit, into_item)?;
+            page.has_more = true;
+            return Ok(page);
+        }
+        fetched.push(row);
+    }
+    Page::of(fetched, from.limit, into_item)
+}
+
+fn into_item(r: ItemRow) -> Result<Item, sqlx::Error> {
+    item_from_row(
+        r.identifier,
+        r.brick_designs,
+        r.brick_color_counts,
+        r.brick_colors,
+    )
+    .map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 #[tracing::instrument(skip_all, fields(identifier = %identifier))]

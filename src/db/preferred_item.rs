@@ -21,14 +21,30 @@ use sqlx::PgPool;
 
 use super::items::{brick_index_rows, item_from_row};
 use super::master_data::master_data_from_row;
-use crate::domain::{Candidate, MatchMode, PreferredItemQuery, Shortlist, Status};
+use futures_util::stream::BoxStream;
+use futures_util::TryStreamExt;
 
-/// Shortlists for each query, in query order.
+use crate::domain::{
+    AnswerTooLarge, Candidate, MatchMode, PreferredItemQuery, Shortlist, ShortlistBudget, Status,
+};
+
+/// Why shortlists could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    TooLarge(#[from] AnswerTooLarge),
+}
+
+/// Shortlists for each query, in query order. Rows are read as they
+/// arrive and charged to one request's budget, which stops the read once
+/// it is spent.
 #[tracing::instrument(skip_all, fields(queries = queries.len()))]
 pub async fn shortlists(
     pool: &PgPool,
     queries: &[&PreferredItemQuery],
-) -> Result<Vec<Shortlist>, sqlx::Error> {
+) -> Result<Vec<Shortlist>, LookupError> {
     let mut shortlists: Vec<Shortlist> = queries.iter().map(|_| Shortlist::default()).collect();
     let mut exact = ExactParams::default();
     let mut contains_one = ContainsOneParams::default();
@@ -44,14 +60,15 @@ pub async fn shortlists(
         }
     }
     let mut rows = Vec::new();
+    let mut budget = ShortlistBudget::default();
     if !exact.positions.is_empty() {
-        rows.extend(exact.fetch(pool).await?);
+        collect(exact.fetch(pool), &mut rows, &mut budget).await?;
     }
     if !contains_one.positions.is_empty() {
-        rows.extend(contains_one.fetch(pool).await?);
+        collect(contains_one.fetch(pool), &mut rows, &mut budget).await?;
     }
     if !contains_many.positions.is_empty() {
-        rows.extend(contains_many.fetch(pool).await?);
+        collect(contains_many.fetch(pool), &mut rows, &mut budget).await?;
     }
     for row in rows {
         let shortlist = &mut shortlists[row.position as usize];
@@ -77,6 +94,21 @@ pub async fn shortlists(
     }
     Ok(shortlists)
 }
+
+/// Reads `stream` into `rows`, charging each row's colour codes.
+async fn collect(
+    mut stream: RowStream<'_>,
+    rows: &mut Vec<ShortlistRow>,
+    budget: &mut ShortlistBudget,
+) -> Result<(), LookupError> {
+    while let Some(row) = stream.try_next().await? {
+        budget.charge(row.brick_colors.len())?;
+        rows.push(row);
+    }
+    Ok(())
+}
+
+type RowStream<'a> = BoxStream<'a, Result<ShortlistRow, sqlx::Error>>;
 
 struct ShortlistRow {
     position: i32,
@@ -105,7 +137,7 @@ impl ExactParams {
         self.take.push(query.shortlist_per_status() as i32);
     }
 
-    async fn fetch(&self, pool: &PgPool) -> Result<Vec<ShortlistRow>, sqlx::Error> {
+    fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
         sqlx::query_file_as!(
             ShortlistRow,
             "src/db/queries/shortlist_exact.sql",
@@ -114,8 +146,7 @@ impl ExactParams {
             &self.include_discontinued,
             &self.take,
         )
-        .fetch_all(pool)
-        .await
+        .fetch(pool)
     }
 }
 
@@ -138,7 +169,7 @@ impl ContainsOneParams {
         self.take.push(query.shortlist_per_status() as i32);
     }
 
-    async fn fetch(&self, pool: &PgPool) -> Result<Vec<ShortlistRow>, sqlx::Error> {
+    fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
         sqlx::query_file_as!(
             ShortlistRow,
             "src/db/queries/shortlist_contains_one.sql",
@@ -148,8 +179,7 @@ impl ContainsOneParams {
             &self.include_discontinued,
             &self.take,
         )
-        .fetch_all(pool)
-        .await
+        .fetch(pool)
     }
 }
 
@@ -177,7 +207,7 @@ impl ContainsManyParams {
         self.wanted_counts.extend(counts);
     }
 
-    async fn fetch(&self, pool: &PgPool) -> Result<Vec<ShortlistRow>, sqlx::Error> {
+    fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
         sqlx::query_file_as!(
             ShortlistRow,
             "src/db/queries/shortlist_contains_many.sql",
@@ -189,7 +219,6 @@ impl ContainsManyParams {
             &self.wanted_bricks,
             &self.wanted_counts,
         )
-        .fetch_all(pool)
-        .await
+        .fetch(pool)
     }
 }

@@ -11,6 +11,7 @@
 //! and OpenAPI descriptions, so that the wire layer uses them directly.
 
 mod brick;
+mod budget;
 mod field_error;
 mod item;
 mod master_data;
@@ -20,6 +21,7 @@ mod record;
 mod status_weights;
 
 pub use brick::{parse_id, Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
+pub use budget::{AnswerTooLarge, ShortlistBudget, MAX_SHORTLISTED_CODES};
 pub use field_error::{FieldError, FieldErrors, MAX_FIELD_ERRORS};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};

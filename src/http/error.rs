@@ -11,8 +11,9 @@ use actix_web::{HttpResponse, ResponseError};
 use super::request_context::current_request_id;
 use crate::db;
 use crate::db::bulk::LoadError;
+use crate::db::preferred_item::LookupError;
 use crate::domain::RecordError;
-use crate::domain::{FieldError, FieldErrors};
+use crate::domain::{AnswerTooLarge, FieldError, FieldErrors, MAX_SHORTLISTED_CODES};
 use crate::wire::json::JsonError;
 use crate::wire::{Problem, ProblemField};
 
@@ -53,6 +54,10 @@ pub enum ApiError {
     BodyTimeout { ms: u128 },
     #[error("unsupported media type {0:?}")]
     UnsupportedMediaType(String),
+    /// The answer would carry more than a request may (see
+    /// `domain::budget`).
+    #[error(transparent)]
+    AnswerTooLarge(#[from] AnswerTooLarge),
     /// Too many large bodies are in flight across the process.
     #[error("too many large bodies in flight")]
     Busy,
@@ -90,6 +95,7 @@ impl ApiError {
             ApiError::BodyTimeout { .. } => "urn:problem:request-timeout",
             ApiError::Unavailable(_) => "urn:problem:unavailable",
             ApiError::Busy => "urn:problem:busy",
+            ApiError::AnswerTooLarge(_) => "urn:problem:answer-too-large",
             ApiError::Unexpected(_) => "urn:problem:internal",
         }
     }
@@ -166,6 +172,17 @@ impl ApiError {
                 "The service is busy with other large requests; retry shortly".into(),
                 vec![],
             ),
+            ApiError::AnswerTooLarge(_) => (
+                format!(
+                    "The candidates of this request carry more than {MAX_SHORTLISTED_CODES} \
+                     colour codes; ask for fewer queries or alternatives per request"
+                ),
+                vec![ProblemField {
+                    field: "queries".into(),
+                    message: "ask for fewer queries or alternatives per request".into(),
+                    index: None,
+                }],
+            ),
             ApiError::Unexpected(_) => ("An unexpected error occurred".into(), vec![]),
         };
         Problem {
@@ -187,7 +204,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) | ApiError::InvalidRecords(_) => {
+            ApiError::Validation(_) | ApiError::InvalidRecords(_) | ApiError::AnswerTooLarge(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -264,6 +281,15 @@ impl From<sqlx::Error> for ApiError {
             ApiError::Unavailable(error.into())
         } else {
             ApiError::Unexpected(error.into())
+        }
+    }
+}
+
+impl From<LookupError> for ApiError {
+    fn from(error: LookupError) -> Self {
+        match error {
+            LookupError::Database(e) => e.into(),
+            LookupError::TooLarge(e) => e.into(),
         }
     }
 }

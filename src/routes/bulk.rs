@@ -12,7 +12,7 @@ use super::state::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
 use crate::domain::{check_bulk_count, FieldErrors, Record, MAX_BULK_RECORDS};
 use crate::http::docs::BodyProblems;
-use crate::http::{read_body, ApiError, ApiResult, BodyLimits, BodyPermit, ReadBody};
+use crate::http::{read_body, ApiError, ApiResult, BodyPermit, ReadBody};
 use crate::wire::json;
 use crate::wire::records;
 use crate::wire::Bounded;
@@ -36,13 +36,10 @@ impl FromRequest for BulkBody {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limits = BodyLimits::of(req);
         let body = read_body(
             req,
             payload,
-            limits.large,
-            limits.read_timeout,
-            Some(limits.large_in_flight.clone()),
+            true,
             &["application/json", "application/x-ndjson"],
         );
         Box::pin(async move { Ok(BulkBody(body.await?)) })

@@ -39,9 +39,9 @@ impl MemorySource {
                 catalog.shortlists(&refs, strategy)
             })
             .await
-            .map_err(|e| ApiError::Unexpected(e.into()))?
+            .map_err(|e| ApiError::Unexpected(e.into()))??
         } else {
-            self.catalog.shortlists(queries, strategy)
+            self.catalog.shortlists(queries, strategy)?
         };
         Ok(Sourced {
             shortlists: shortlisted.shortlists,

@@ -186,7 +186,6 @@ fn access(settings: &Settings, supervisor: &mut Supervisor) -> anyhow::Result<Ac
         let rate_limit = Arc::new(RateLimit::new(
             NonZeroU32::new(limits.per_second).unwrap_or(NonZeroU32::MIN),
             NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN),
-            limits.trusted_proxies.0.clone(),
         ));
         supervisor.spawn(
             "rate limit janitor",
@@ -208,6 +207,7 @@ fn access(settings: &Settings, supervisor: &mut Supervisor) -> anyhow::Result<Ac
         jwt,
         policy: routes::access_policy(),
         rate_limit,
+        trusted_proxies: limits.trusted_proxies.0.clone(),
     })
 }
 

@@ -21,6 +21,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
+use ipnet::IpNet;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::error::ApiError;
@@ -35,12 +37,46 @@ pub struct Access {
     pub jwt: Option<JwtValidator>,
     pub policy: Policy,
     pub rate_limit: Option<Arc<RateLimit>>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// The address a request came from (see `client_address`), for the rate
+/// limit and the large-body budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The client's address: the peer, or the nearest untrusted address in
+/// `X-Forwarded-For` when the peer is a trusted proxy.
+pub fn client_address(req: &ServiceRequest, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted(ip))
+        .or(Some(peer))
 }
 
 fn bearer(req: &ServiceRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn too_many(wait: std::time::Duration) -> ApiError {
+    let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::TooManyRequests { retry_after_secs }
 }
 
 fn reject<B>(req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
@@ -104,6 +140,28 @@ pub async fn access_control(
             .await
             .map(ServiceResponse::map_into_left_body);
     };
+    let client = client_address(&req, &access.trusted_proxies);
+    if let Some(client) = client {
+        req.extensions_mut().insert(ClientAddress(client));
+    }
+    let ip_bucket = || {
+        format!(
+            "ip:{}",
+            client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        )
+    };
+    // A refusal costs the client's address a token too, so that guessing
+    // credentials is rate limited; past the limit the answer is 429.
+    let refuse = |req: ServiceRequest, error: ApiError| {
+        let throttled = access
+            .rate_limit
+            .as_ref()
+            .and_then(|limit| limit.check(&ip_bucket()).err());
+        match throttled {
+            Some(wait) => reject(req, too_many(wait)),
+            None => reject(req, error),
+        }
+    };
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let observe = |method: &str, outcome: &str| {
         if let Some(metrics) = &metrics {
@@ -123,13 +181,13 @@ pub async fn access_control(
             let refused = ApiError::Unauthorized {
                 token_refused: Some(rejection.reason()),
             };
-            return Ok(reject(req, refused));
+            return Ok(refuse(req, refused));
         }
         Credential::Key {
             principal: None, ..
         } => {
             observe("key", "unknown_key");
-            return Ok(reject(
+            return Ok(refuse(
                 req,
                 ApiError::Unauthorized {
                     token_refused: None,
@@ -159,29 +217,21 @@ pub async fn access_control(
     if needs_credential {
         match principal.as_ref().map(|p| p.scope) {
             None => {
-                return Ok(reject(
+                return Ok(refuse(
                     req,
                     ApiError::Unauthorized {
                         token_refused: None,
                     },
                 ))
             }
-            Some(scope) if scope < Some(required) => return Ok(reject(req, ApiError::Forbidden)),
+            Some(scope) if scope < Some(required) => return Ok(refuse(req, ApiError::Forbidden)),
             Some(_) => {}
         }
     }
     if let Some(rate_limit) = &access.rate_limit {
-        let bucket = bucket.unwrap_or_else(|| {
-            format!(
-                "ip:{}",
-                rate_limit
-                    .client_address(&req)
-                    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-            )
-        });
+        let bucket = bucket.unwrap_or_else(ip_bucket);
         if let Err(wait) = rate_limit.check(&bucket) {
-            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Ok(reject(req, ApiError::TooManyRequests { retry_after_secs }));
+            return Ok(reject(req, too_many(wait)));
         }
     }
     if let Some(principal) = principal {
