@@ -134,6 +134,11 @@ impl KeyCache {
                     issuer.trim_end_matches('/')
                 );
                 let discovery: serde_json::Value = self.fetch(&url).await?;
+                // OpenID Connect Discovery 1.0 §4.3: the document must name
+                // exactly the issuer it was fetched for.
+                if discovery["issuer"].as_str() != Some(issuer.as_str()) {
+                    anyhow::bail!("{url} names another issuer than {issuer}");
+                }
                 let jwks_uri = discovery["jwks_uri"]
                     .as_str()
                     .ok_or_else(|| anyhow::anyhow!("{url} names no jwks_uri"))?;

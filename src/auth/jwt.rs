@@ -7,8 +7,12 @@
 //! leeway); `iss` exactly the issuer; the audience in `aud`, or in
 //! `client_id` when there is no `aud` (Cognito access tokens). Scopes come
 //! from `scope` (space-separated) or `scp` (a list), and optionally from
-//! `cognito:groups` through a configured mapping. Nothing a token says is
-//! used, or logged, before all of that holds.
+//! `cognito:groups` through a configured mapping. Only access tokens: the
+//! header's `typ` is `at+jwt` (RFC 9068) or Cognito's `token_use` claim is
+//! `access`, and an ID token (`token_use: id`) is refused, unless
+//! `auth.jwt.require_access_token` is off. A header with `crit` is refused:
+//! no extension is understood here. Nothing a token says is used, or
+//! logged, before all of that holds.
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
@@ -32,6 +36,8 @@ pub struct JwtConfig {
     /// `cognito:groups` entries that grant a scope.
     pub groups: HashMap<String, Scope>,
     pub leeway_secs: u64,
+    /// Refuse tokens that are not access tokens (see the module doc).
+    pub require_access_token: bool,
 }
 
 /// Why a token was refused: a short reason for `WWW-Authenticate` and a
@@ -48,6 +54,8 @@ pub enum Rejection {
     Issuer,
     Audience,
     MissingClaim,
+    NotAccessToken,
+    Critical,
 }
 
 impl Rejection {
@@ -63,6 +71,8 @@ impl Rejection {
             Rejection::Issuer => "wrong issuer",
             Rejection::Audience => "wrong audience",
             Rejection::MissingClaim => "missing claim",
+            Rejection::NotAccessToken => "not an access token",
+            Rejection::Critical => "unsupported critical header",
         }
     }
 
@@ -78,6 +88,8 @@ impl Rejection {
             Rejection::Issuer => "issuer",
             Rejection::Audience => "audience",
             Rejection::MissingClaim => "missing_claim",
+            Rejection::NotAccessToken => "token_type",
+            Rejection::Critical => "crit",
         }
     }
 }
@@ -93,9 +105,21 @@ pub fn looks_like_jwt(credential: &str) -> bool {
 struct RawHeader {
     alg: String,
     kid: Option<String>,
+    typ: Option<String>,
+    /// Extensions the recipient must understand; none is, here.
+    crit: Option<serde::de::IgnoredAny>,
 }
 
 impl RawHeader {
+    /// RFC 9068's media type of access tokens, with or without the
+    /// `application/` prefix.
+    fn says_access_token(&self) -> bool {
+        self.typ.as_deref().is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t == "at+jwt" || t == "application/at+jwt"
+        })
+    }
+
     fn of(token: &str) -> Option<RawHeader> {
         use base64::Engine;
         let header = token.split('.').next()?;
@@ -122,6 +146,8 @@ struct Claims {
     scp: Option<Vec<String>>,
     #[serde(rename = "cognito:groups")]
     groups: Option<Vec<String>>,
+    /// Cognito's kind of token: `access` or `id`.
+    token_use: Option<String>,
 }
 
 pub struct JwtValidator {
@@ -157,6 +183,9 @@ impl JwtValidator {
         // The header is read by hand, so that `none` and HMAC are refused as
         // such before anything else is parsed.
         let header = RawHeader::of(token).ok_or(Rejection::Malformed)?;
+        if header.crit.is_some() {
+            return Err(Rejection::Critical);
+        }
         let alg: Algorithm = header.alg.parse().map_err(|_| Rejection::Algorithm)?;
         let (_, validation) = self
             .validations
@@ -181,6 +210,15 @@ impl JwtValidator {
             }
         })?;
         let claims = data.claims;
+        if self.config.require_access_token {
+            let access = match claims.token_use.as_deref() {
+                Some(kind) => kind == "access",
+                None => header.says_access_token(),
+            };
+            if !access {
+                return Err(Rejection::NotAccessToken);
+            }
+        }
         let audience_ok = match &claims.aud {
             Some(OneOrMany::One(aud)) => self.config.audiences.contains(aud),
             Some(OneOrMany::Many(auds)) => auds.iter().any(|a| self.config.audiences.contains(a)),

@@ -10,6 +10,11 @@ use std::time::Duration;
 use super::Settings;
 use crate::auth::{is_loopback_http, JwksSource, JwtConfig, Scope};
 
+/// Clock skew past this would make an expired token live minutes longer.
+const MAX_LEEWAY_SECS: u64 = 300;
+/// A key the issuer publishes is seen within this time at most.
+const MAX_COOLDOWN_SECS: u64 = 3600;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JwtSettings {
@@ -36,6 +41,10 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
     /// A token naming an unknown key refreshes the keys at most this often.
     pub refresh_cooldown_secs: u64,
+    /// Accept only access tokens (`typ: at+jwt`, or Cognito's
+    /// `token_use: access`); an ID token is refused. Turn off only for an
+    /// issuer that marks neither, and whose ID tokens cannot reach callers.
+    pub require_access_token: bool,
 }
 
 impl Default for JwtSettings {
@@ -50,6 +59,7 @@ impl Default for JwtSettings {
             groups: Vec::new(),
             leeway_secs: 60,
             refresh_cooldown_secs: 30,
+            require_access_token: true,
         }
     }
 }
@@ -90,6 +100,12 @@ impl Settings {
                  address outside production); or set APP__AUTH__JWT__JWKS_URL"
             ),
         };
+        if j.leeway_secs > MAX_LEEWAY_SECS {
+            bail!("auth.jwt.leeway_secs: must be at most {MAX_LEEWAY_SECS}");
+        }
+        if !(1..=MAX_COOLDOWN_SECS).contains(&j.refresh_cooldown_secs) {
+            bail!("auth.jwt.refresh_cooldown_secs: must be between 1 and {MAX_COOLDOWN_SECS}");
+        }
         let mut groups = HashMap::new();
         for (i, entry) in j.groups.iter().enumerate().filter(|(_, e)| !e.is_empty()) {
             let scope = match entry.rsplit_once('=') {
@@ -106,6 +122,7 @@ impl Settings {
             write_scope: j.write_scope.clone(),
             groups,
             leeway_secs: j.leeway_secs,
+            require_access_token: j.require_access_token,
         };
         Ok(Some((
             config,

@@ -57,6 +57,32 @@ fn a_bad_value_names_its_key() {
 }
 
 #[test]
+fn token_leeway_and_cooldown_are_bounded() {
+    let issuer = [
+        ("APP__AUTH__JWT__ISSUER", "https://issuer.example"),
+        ("APP__AUTH__JWT__AUDIENCE", "api"),
+    ];
+    let with = |extra: (&'static str, &'static str)| {
+        let mut vars = issuer.to_vec();
+        vars.push(extra);
+        load(&vars)
+    };
+    let err = with(("APP__AUTH__JWT__LEEWAY_SECS", "301")).unwrap_err();
+    assert!(err.to_string().contains("auth.jwt.leeway_secs"), "{err}");
+    let err = with(("APP__AUTH__JWT__REFRESH_COOLDOWN_SECS", "0")).unwrap_err();
+    assert!(
+        err.to_string().contains("auth.jwt.refresh_cooldown_secs"),
+        "{err}"
+    );
+    let err = with(("APP__AUTH__JWT__REFRESH_COOLDOWN_SECS", "3601")).unwrap_err();
+    assert!(
+        err.to_string().contains("auth.jwt.refresh_cooldown_secs"),
+        "{err}"
+    );
+    with(("APP__AUTH__JWT__LEEWAY_SECS", "300")).unwrap();
+}
+
+#[test]
 fn a_negative_weight_is_refused() {
     let err = load(&[("APP__PREFERRED_ITEM__WEIGHTS__NOVELTY", "-1")]).unwrap_err();
     assert!(err.to_string().contains("weights.novelty"), "{err}");

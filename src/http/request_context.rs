@@ -40,6 +40,21 @@ fn well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// The method as a metric label: the methods of HTTP, and `OTHER` for
+/// anything a client makes up, so that labels stay bounded.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// Assigns the request id (echoing a well-formed incoming one), makes it
 /// available to error bodies, sets `X-Request-Id` on the response and logs
 /// one line per request.
@@ -71,7 +86,7 @@ pub async fn request_context(
     let seconds = started.elapsed().as_secs_f64();
     let latency_ms = seconds * 1000.0;
     if let Some(metrics) = response.request().app_data::<web::Data<Metrics>>() {
-        metrics.observe_request(method.as_str(), &route, status, seconds);
+        metrics.observe_request(method_label(&method), &route, status, seconds);
     }
     let principal = response
         .request()

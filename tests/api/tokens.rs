@@ -115,10 +115,25 @@ fn claims(scope: &str) -> Value {
     json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "user-1", "exp": now() + 600, "iat": now(), "scope": scope})
 }
 
+/// An access token (`typ: at+jwt`, RFC 9068) of `claims`.
 fn sign(alg: Algorithm, key: &EncodingKey, kid: &str, claims: &Value) -> String {
-    let mut header = Header::new(alg);
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, key).unwrap()
+    sign_with_header(
+        json!({"alg": format!("{alg:?}"), "typ": "at+jwt", "kid": kid}),
+        alg,
+        key,
+        claims,
+    )
+}
+
+/// A token with exactly `header`, signed with `key`.
+fn sign_with_header(header: Value, alg: Algorithm, key: &EncodingKey, claims: &Value) -> String {
+    use base64::Engine;
+    let encode = |v: &Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
+    };
+    let message = format!("{}.{}", encode(&header), encode(claims));
+    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, alg).unwrap();
+    format!("{message}.{signature}")
 }
 
 fn rs256(claims: &Value) -> String {
@@ -345,6 +360,72 @@ async fn the_token_matrix_gives_the_exact_statuses_and_challenges() {
 }
 
 #[tokio::test]
+async fn only_access_tokens_pass_and_critical_headers_are_refused() {
+    let (app, _) = app_with_file(30).await;
+    let k = keys();
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let header = |typ: &str| json!({"alg": "RS256", "typ": typ, "kid": "rsa-1"});
+    let token =
+        |typ: &str, claims: &Value| sign_with_header(header(typ), Algorithm::RS256, &k.rsa, claims);
+    let with = |scope: &str, extra: Value| {
+        let mut c = claims(scope);
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+
+    // A plain JWT that says nothing of its kind is not taken for access.
+    let plain = token("JWT", &claims("preferred-item/read"));
+    assert_refused(
+        &call(&app, get.clone(), "/items", &plain).await,
+        "not an access token",
+    );
+    // An ID token is refused even with at+jwt, and its group grants
+    // nothing.
+    let id = token(
+        "at+jwt",
+        &with(
+            "",
+            json!({"token_use": "id", "cognito:groups": ["catalog-editors"]}),
+        ),
+    );
+    assert_refused(
+        &call(&app, post.clone(), "/items", &id).await,
+        "not an access token",
+    );
+    // Cognito's access tokens say so in token_use, with a typ of JWT.
+    let cognito = token(
+        "JWT",
+        &with("preferred-item/write", json!({"token_use": "access"})),
+    );
+    assert_eq!(
+        call(&app, post.clone(), "/items", &cognito).await.status,
+        201
+    );
+    // The media type form of RFC 9068 is accepted too.
+    let media = token("application/at+jwt", &claims("preferred-item/read"));
+    assert_eq!(call(&app, get.clone(), "/items", &media).await.status, 200);
+
+    // `crit` names extensions the service must understand; it knows none.
+    let critical = sign_with_header(
+        json!({"alg": "RS256", "typ": "at+jwt", "kid": "rsa-1", "crit": ["exp"]}),
+        Algorithm::RS256,
+        &k.rsa,
+        &claims("preferred-item/read"),
+    );
+    assert_refused(
+        &call(&app, get.clone(), "/items", &critical).await,
+        "unsupported critical header",
+    );
+    app.metrics().await.assert_has(&[
+        r#"auth_outcomes_total{method="token",outcome="token_type"} 2"#,
+        r#"auth_outcomes_total{method="token",outcome="crit"} 1"#,
+    ]);
+}
+
+#[tokio::test]
 async fn a_rotated_key_is_accepted_without_a_restart() {
     let (app, file) = app_with_file(1).await;
     let next = sign(
@@ -399,6 +480,55 @@ async fn jwks_server() -> JwksServer {
         }
     });
     JwksServer { url, hits, down }
+}
+
+/// An issuer on 127.0.0.1 that serves discovery, naming `named_issuer`
+/// (its own address when `None`), and the JWKS. Returns its address.
+async fn issuer_server(named_issuer: Option<&'static str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = named_issuer.map_or_else(|| base.clone(), str::to_owned);
+    let jwks_uri = format!("{base}/jwks.json");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = [0_u8; 4096];
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            let body = if String::from_utf8_lossy(&buf[..n]).contains("openid-configuration") {
+                json!({"issuer": issuer, "jwks_uri": jwks_uri}).to_string()
+            } else {
+                jwks(false)
+            };
+            let _ = stream
+                .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+                .await;
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn discovery_must_name_the_configured_issuer() {
+    for (named, accepted) in [(None, true), (Some("https://impostor.example"), false)] {
+        let issuer = issuer_server(named).await;
+        let configured = issuer.clone();
+        let app = spawn_app_with(move |s| {
+            s.auth.mode = AuthMode::All;
+            s.auth.jwt.issuer = Some(configured);
+            s.auth.jwt.audience = vec![AUDIENCE.into()];
+        })
+        .await;
+        let mut token_claims = claims("preferred-item/read");
+        token_claims["iss"] = json!(issuer);
+        let reply = call(&app, reqwest::Method::GET, "/items", &rs256(&token_claims)).await;
+        if accepted {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        } else {
+            // The keys of a document that names another issuer are never
+            // loaded.
+            assert_refused(&reply, "unknown signing key");
+        }
+    }
 }
 
 #[tokio::test]
