@@ -4,7 +4,7 @@
 //! signed here. Every case asserts the exact status and `WWW-Authenticate`.
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use preferred_item_service::auth::AuthMode;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
