@@ -212,6 +212,7 @@ impl Service {
             .env_clear()
             .env("APP_ENVIRONMENT", "production")
             .env("APP__AUTH__MODE", "off")
+            .env("APP__AUTH__ALLOW_OFF_IN_PRODUCTION", "true")
             .env("APP__SERVER__HOST", "127.0.0.1")
             .env("APP__SERVER__PORT", port.to_string())
             .env("APP__SERVER__METRICS_PORT", "0")

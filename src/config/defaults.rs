@@ -27,6 +27,7 @@ impl Default for Settings {
                 client_request_timeout_ms: 5_000,
                 metrics_enabled: true,
                 metrics_port: 9090,
+                hsts_max_age_secs: 0,
             },
             database: DatabaseSettings {
                 url: None,
@@ -46,6 +47,7 @@ impl Default for Settings {
                 mode: AuthMode::Writes,
                 keys: KeyRing::default(),
                 jwt: JwtSettings::default(),
+                allow_off_in_production: false,
             },
             rate_limit: RateLimitSettings {
                 enabled: true,

@@ -61,6 +61,10 @@ pub struct AuthSettings {
     pub keys: KeyRing,
     /// Bearer tokens from an OpenID Connect issuer; off without `issuer`.
     pub jwt: JwtSettings,
+    /// Production refuses to start with `mode` off unless this says that
+    /// an open catalog is meant.
+    #[serde(default)]
+    pub allow_off_in_production: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +117,11 @@ pub struct ServerSettings {
     pub metrics_enabled: bool,
     /// The metrics listener's port (on `host`); 0 picks a free one.
     pub metrics_port: u16,
+    /// `Strict-Transport-Security: max-age=<this>` on every answer; 0 (the
+    /// default) sends none. Set it when TLS terminates in front of the
+    /// service (an HTTPS load balancer): the service itself speaks HTTP.
+    #[serde(default)]
+    pub hsts_max_age_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

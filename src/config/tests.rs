@@ -57,6 +57,20 @@ fn a_bad_value_names_its_key() {
 }
 
 #[test]
+fn production_refuses_open_writes_unless_told_on_purpose() {
+    let base = [
+        ("APP_ENVIRONMENT", "production"),
+        ("DATABASE_URL", "postgres://u@db.internal/catalog"),
+        ("APP__AUTH__MODE", "off"),
+    ];
+    let err = load(&base).unwrap_err();
+    assert!(err.to_string().contains("auth.mode"), "{err}");
+    let mut on_purpose = base.to_vec();
+    on_purpose.push(("APP__AUTH__ALLOW_OFF_IN_PRODUCTION", "true"));
+    assert!(load(&on_purpose).is_ok());
+}
+
+#[test]
 fn token_leeway_and_cooldown_are_bounded() {
     let issuer = [
         ("APP__AUTH__JWT__ISSUER", "https://issuer.example"),
@@ -110,6 +124,7 @@ fn production_with_auth_on_needs_a_key() {
     assert!(err.to_string().contains("auth.keys"), "{err}");
     let mut off = base.to_vec();
     off.push(("APP__AUTH__MODE", "off"));
+    off.push(("APP__AUTH__ALLOW_OFF_IN_PRODUCTION", "true"));
     assert!(load(&off).is_ok());
 }
 

@@ -46,6 +46,12 @@ impl Settings {
             bail!("database.acquire_timeout_ms: must be at least 1");
         }
         self.jwt_config()?;
+        if production && self.auth.mode == AuthMode::Off && !self.auth.allow_off_in_production {
+            bail!(
+                "auth.mode: off opens every write to anyone; production refuses it unless \
+                 APP__AUTH__ALLOW_OFF_IN_PRODUCTION=true says so on purpose"
+            );
+        }
         if production
             && self.auth.mode != AuthMode::Off
             && self.auth.keys.is_empty()

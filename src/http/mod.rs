@@ -7,10 +7,12 @@ pub mod docs;
 pub mod error;
 mod json_body;
 mod request_context;
+mod security_headers;
 
 pub use error::{ApiError, ApiResult};
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
 pub use request_context::{request_context, trim_trailing_slash, RequestSpan};
+pub use security_headers::{security_headers, Hsts};
 
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::HttpRequest;

@@ -19,6 +19,9 @@ pub fn build(settings: &Settings, state: web::Data<AppState>) -> anyhow::Result<
         App::new()
             .app_data(state.clone())
             .configure(routes::configure_metrics)
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::security_headers,
+            ))
     })
     .workers(1)
     .disable_signals()

@@ -16,7 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::http::access::{self, Access};
-use crate::http::{self, ApiError, BodyLimits, RequestSpan};
+use crate::http::{self, ApiError, BodyLimits, Hsts, RequestSpan};
 use crate::metrics::Metrics;
 use crate::routes::{self, AppState};
 
@@ -39,6 +39,7 @@ pub fn build(
         Duration::from_millis(settings.server.body_read_timeout_ms),
         settings.server.large_bodies_in_flight_bytes,
     );
+    let hsts = Hsts::new(settings.server.hsts_max_age_secs);
     let openapi = routes::openapi();
     let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
 
@@ -49,6 +50,7 @@ pub fn build(
             .app_data(metrics.clone())
             .app_data(known_routes.clone())
             .app_data(limits.clone())
+            .app_data(hsts.clone())
             .app_data(web::QueryConfig::default().error_handler(http::query_error))
             .app_data(web::PathConfig::default().error_handler(http::path_error));
         let (app, _) = routes::mount(app);
@@ -60,6 +62,7 @@ pub fn build(
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(http::request_context))
+            .wrap(from_fn(http::security_headers))
             .wrap(from_fn(http::trim_trailing_slash))
     })
     .keep_alive(Duration::from_secs(settings.server.keep_alive_secs))

@@ -171,3 +171,36 @@ async fn metrics_can_be_switched_off() {
     assert!(app.metrics_address.is_none());
     app.get("/metrics").await.assert_problem(404, &[]);
 }
+
+#[tokio::test]
+async fn every_answer_says_nosniff_the_docs_carry_a_policy_and_hsts_is_opt_in() {
+    let app = spawn_app().await;
+    for path in ["/health/live", "/items", "/no-such-path", "/openapi.json"] {
+        let reply = app.get(path).await;
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(reply.header("strict-transport-security"), None, "{path}");
+        assert_eq!(reply.header("content-security-policy"), None, "{path}");
+    }
+    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
+    let policy = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let metrics = reqwest::get(format!("{}/metrics", app.metrics_address.as_ref().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(metrics.headers()["x-content-type-options"], "nosniff");
+
+    let behind_tls =
+        crate::harness::spawn_app_with(|s| s.server.hsts_max_age_secs = 31_536_000).await;
+    assert_eq!(
+        behind_tls
+            .get("/health/live")
+            .await
+            .header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}

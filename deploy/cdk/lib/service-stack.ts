@@ -217,7 +217,8 @@ export class ServiceStack extends Stack {
     migrate.addContainer("migrate", {
       image,
       command: ["migrate"],
-      environment: { APP_ENVIRONMENT: "production", PGDATABASE: DATABASE_NAME, PGSSLMODE: "verify-full", PGSSLROOTCERT: RDS_CA_BUNDLE, APP__AUTH__MODE: "off", RUST_LOG: "info" },
+      // It serves nothing, so it needs no keys: auth off, on purpose.
+      environment: { APP_ENVIRONMENT: "production", PGDATABASE: DATABASE_NAME, PGSSLMODE: "verify-full", PGSSLROOTCERT: RDS_CA_BUNDLE, APP__AUTH__MODE: "off", APP__AUTH__ALLOW_OFF_IN_PRODUCTION: "true", RUST_LOG: "info" },
       secrets: {
         PGHOST: secrets.PGHOST,
         PGPORT: secrets.PGPORT,
