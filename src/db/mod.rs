@@ -4,11 +4,13 @@
 pub mod bulk;
 pub mod catalog_feed;
 mod demo;
+mod health;
 pub mod items;
 pub mod master_data;
 pub mod preferred_item;
 
 pub use demo::seed_demo_data;
+pub use health::HealthCheck;
 pub use items::ItemWrite;
 pub use master_data::MasterDataWrite;
 

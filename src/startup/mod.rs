@@ -163,7 +163,11 @@ fn preferred_item_source(
     supervisor: &mut Supervisor,
 ) -> Arc<dyn PreferredItemSource> {
     match settings.preferred_item.source {
-        Source::Database => Arc::new(DatabaseSource::new(pool.clone())),
+        Source::Database => Arc::new(DatabaseSource::new(
+            pool.clone(),
+            settings.database.max_connections,
+            Duration::from_millis(settings.database.acquire_timeout_ms),
+        )),
         Source::Memory => {
             let catalog = MemoryCatalog::new(
                 pool.clone(),
