@@ -118,6 +118,8 @@ struct Reservation {
     budget: Option<(Arc<Semaphore>, Arc<ClientShares>)>,
     client: Option<IpAddr>,
     held: Option<OwnedSemaphorePermit>,
+    /// The body's size limit in KiB: never reserve past it.
+    limit_kib: usize,
 }
 
 impl Reservation {
@@ -130,8 +132,12 @@ impl Reservation {
         if need <= have {
             return Ok(());
         }
-        // Grow by at least doubling, so that a streamed body asks rarely.
-        let want = (need - have).max(have).min(u32::MAX as usize) as u32;
+        // Grow by at least doubling, so that a streamed body asks rarely,
+        // but never past the body's own limit.
+        let want = (need - have)
+            .max(have)
+            .min(self.limit_kib.max(need) - have)
+            .min(u32::MAX as usize) as u32;
         let more = budget
             .clone()
             .try_acquire_many_owned(want)
@@ -291,6 +297,7 @@ pub fn read_body(
             budget,
             client,
             held: None,
+            limit_kib: limit.div_ceil(1024),
         };
         let read = async {
             // Memory follows what arrives, not what is declared.

@@ -1,0 +1,619 @@
+//! Hostile input against the real binary at default settings (reads open,
+//! as in production): one case per attack of the README's "Limits and
+//! abuse". Each case asserts the status, how large the answer may be, how
+//! long it may take, how far resident memory may rise (the kernel's peak,
+//! reset before the case), and that `/health/live` answered throughout,
+//! sampled every 50 ms.
+//!
+//! The cases take turns: each measures one process's peak memory.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::{start_binary, until, Binary};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// No single request may raise resident memory by more than this.
+const MEMORY_RISE_LIMIT_KIB: u64 = 256 * 1024;
+
+/// The service with its default settings (reads open, writes behind a
+/// key), on a fresh database.
+async fn service(extra: &[(&str, &str)]) -> (Binary, reqwest::Client) {
+    let url = harness::create_database_on(harness::server_url()).await;
+    let mut env = vec![
+        ("DATABASE_URL", url),
+        ("APP__DEMO_DATA", "true".to_owned()),
+        ("APP__AUTH__KEYS", "write:writer-key-0123456789".to_owned()),
+        ("RUST_LOG", "error".to_owned()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let service = start_binary(&env, Stdio::null()).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let ready = format!("{}/health/ready", service.base);
+    until("readiness", Duration::from_secs(30), || async {
+        client
+            .get(&ready)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    (service, client)
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// Samples `/health/live` every 50 ms until stopped; the slowest answer
+/// and how many samples failed.
+struct Liveness {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<(Duration, u32, u32)>,
+}
+
+impl Liveness {
+    fn watch(base: &str) -> Liveness {
+        let stop = Arc::new(AtomicBool::new(false));
+        let url = format!("{base}/health/live");
+        let done = stop.clone();
+        let task = tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut slowest, mut failures, mut samples) = (Duration::ZERO, 0, 0);
+            while !done.load(Ordering::SeqCst) {
+                let started = Instant::now();
+                let ok = client
+                    .get(&url)
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200);
+                failures += u32::from(!ok);
+                samples += 1;
+                slowest = slowest.max(started.elapsed());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            (slowest, failures, samples)
+        });
+        Liveness { stop, task }
+    }
+
+    /// Stops sampling and asserts liveness answered every time, in time.
+    async fn assert_answered(self, case: &str) -> Duration {
+        self.stop.store(true, Ordering::SeqCst);
+        let (slowest, failures, samples) = self.task.await.unwrap();
+        assert!(samples > 0, "{case}: liveness was never sampled");
+        assert_eq!(
+            failures, 0,
+            "{case}: liveness failed {failures} of {samples} samples"
+        );
+        assert!(
+            slowest < Duration::from_millis(500),
+            "{case}: liveness took {slowest:?}"
+        );
+        slowest
+    }
+}
+
+/// What one attack did: status, answer, time, memory rise.
+struct Outcome {
+    status: u16,
+    body: Vec<u8>,
+    took: Duration,
+    rise_kib: u64,
+}
+
+impl Outcome {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+
+    fn assert_bounded(&self, case: &str, answer_limit: usize, time_limit: Duration) {
+        assert!(
+            self.body.len() <= answer_limit,
+            "{case}: an answer of {} bytes",
+            self.body.len()
+        );
+        assert!(self.took <= time_limit, "{case}: took {:?}", self.took);
+        assert!(
+            self.rise_kib <= MEMORY_RISE_LIMIT_KIB,
+            "{case}: resident memory rose by {} MiB",
+            self.rise_kib / 1024
+        );
+        println!(
+            "{case}: {} in {:?}, {} bytes, peak memory +{} MiB",
+            self.status,
+            self.took,
+            self.body.len(),
+            self.rise_kib / 1024
+        );
+    }
+}
+
+/// Sends `body` to `path` while watching liveness and the peak of
+/// resident memory.
+async fn attack(
+    service: &Binary,
+    client: &reqwest::Client,
+    case: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Outcome {
+    let pid = service.child.id();
+    let baseline = status_kib(pid, "VmRSS:");
+    // Resets the peak (VmHWM) to the current resident set.
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap();
+    let liveness = Liveness::watch(&service.base);
+    let started = Instant::now();
+    let response = client
+        .post(format!("{}{path}", service.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap().to_vec();
+    let took = started.elapsed();
+    liveness.assert_answered(case).await;
+    let peak = status_kib(pid, "VmHWM:");
+    Outcome {
+        status,
+        body,
+        took,
+        rise_kib: peak.saturating_sub(baseline),
+    }
+}
+
+/// A brick with `codes` colour codes of -1 (each one broken), as text.
+fn brick_of_bad_codes(codes: usize) -> String {
+    let mut brick = String::with_capacity(codes * 3 + 40);
+    brick.push_str(r#"{"design_id":1,"color_codes":["#);
+    for i in 0..codes {
+        if i > 0 {
+            brick.push(',');
+        }
+        brick.push_str("-1");
+    }
+    brick.push_str("]}");
+    brick
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn millions_of_broken_codes_make_one_error_not_millions() {
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[]).await;
+
+    // 16 MB: one query, one brick of about 5.4 million -1 codes.
+    let codes = (16 * 1024 * 1024 - 200) / 3;
+    let body = format!(
+        r#"{{"queries":[{{"bricks":[{}]}}]}}"#,
+        brick_of_bad_codes(codes)
+    );
+    assert!(body.len() <= 16 * 1024 * 1024);
+    let batch = attack(
+        &service,
+        &client,
+        "16 MB batch",
+        "/preferreditem/batch",
+        body.into_bytes(),
+    )
+    .await;
+    assert_eq!(batch.status, 200);
+    batch.assert_bounded("16 MB batch", 4 * 1024, Duration::from_secs(10));
+    let error = &batch.json()["results"][0]["error"];
+    assert_eq!(error["status"], 422);
+    assert_eq!(
+        error["errors"],
+        json!([{"field": "queries[0].bricks[0].color_codes",
+                "message": "must have between 1 and 16 entries"}])
+    );
+
+    // 255 KB on the single route: 1,000 bricks of 16 bad codes and a bad
+    // design id each, 17,000 broken rules in all.
+    let bricks: Vec<String> = (0..1000)
+        .map(|_| {
+            r#"{"design_id":-1,"color_codes":[-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1]}"#
+                .to_owned()
+        })
+        .collect();
+    let body = format!(r#"{{"bricks":[{}]}}"#, bricks.join(","));
+    assert!(body.len() < 256 * 1024);
+    let single = attack(
+        &service,
+        &client,
+        "255 KB question",
+        "/preferreditem",
+        body.into_bytes(),
+    )
+    .await;
+    assert_eq!(single.status, 422);
+    single.assert_bounded("255 KB question", 16 * 1024, Duration::from_secs(5));
+    let problem = single.json();
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 100);
+    assert_eq!(problem["total_errors"], 17_000);
+    assert_eq!(
+        problem["detail"],
+        "The request breaks 17000 rules; the first 100 are listed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn floods_of_unknown_fields_and_deep_nesting_are_refused_early() {
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[]).await;
+
+    let mut fields = String::from(r#"{"bricks":[{"design_id":1,"color_codes":[1]}]"#);
+    for i in 0..15_000 {
+        fields.push_str(&format!(r#","x{i}":[1,2,3]"#));
+    }
+    fields.push('}');
+    let unknown = attack(
+        &service,
+        &client,
+        "unknown fields",
+        "/preferreditem",
+        fields.into_bytes(),
+    )
+    .await;
+    assert_eq!(unknown.status, 422);
+    unknown.assert_bounded("unknown fields", 2 * 1024, Duration::from_secs(2));
+    assert_eq!(
+        unknown.json()["errors"],
+        json!([{"field": "x0", "message": "is not a known field"}])
+    );
+
+    let depth = 100_000;
+    let nested = format!(
+        r#"{{"queries":[{{"bricks":[{{"design_id":1,"color_codes":{}1{}}}]}}]}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let deep = attack(
+        &service,
+        &client,
+        "deep nesting",
+        "/preferreditem/batch",
+        nested.into_bytes(),
+    )
+    .await;
+    assert_eq!(deep.status, 400);
+    deep.assert_bounded("deep nesting", 2 * 1024, Duration::from_secs(2));
+
+    // An enum field that holds a huge value is refused at its first token.
+    let huge_match = format!(
+        r#"{{"bricks":[{{"design_id":1,"color_codes":[1]}}],"match":[{}]}}"#,
+        vec!["1"; 100_000].join(",")
+    );
+    let enum_flood = attack(
+        &service,
+        &client,
+        "enum flood",
+        "/preferreditem",
+        huge_match.into_bytes(),
+    )
+    .await;
+    assert_eq!(enum_flood.status, 400);
+    enum_flood.assert_bounded("enum flood", 2 * 1024, Duration::from_secs(2));
+    assert_eq!(enum_flood.json()["errors"][0]["field"], "match");
+}
+
+/// A catalog where 21 items of 1,000 bricks of 16 colours each hold one
+/// common brick: the worst the limits allow a contains question to find.
+async fn largest_items(service: &Binary, client: &reqwest::Client) {
+    let items: Vec<Value> = (0..21)
+        .map(|i| {
+            let mut bricks = vec![json!({"design_id": 7, "color_codes": [7]})];
+            bricks.extend((1..1000).map(|b| {
+                json!({"design_id": 100_000 + b, "color_codes": (0..16).map(|c| 1_000_000_000 + c).collect::<Vec<i64>>()})
+            }));
+            json!({"identifier": format!("big{i:02}"), "bricks": bricks})
+        })
+        .collect();
+    let loaded = client
+        .post(format!("{}/items/bulk", service.base))
+        .bearer_auth("writer-key-0123456789")
+        .json(&items)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
+    let prices: Vec<Value> = (0..21)
+        .map(|i| {
+            let status = ["Normal", "Novelty", "Outgoing"][i % 3];
+            json!({"identifier": format!("big{i:02}"), "status": status, "price": 1 + i})
+        })
+        .collect();
+    let priced = client
+        .post(format!("{}/masterdata/bulk", service.base))
+        .bearer_auth("writer-key-0123456789")
+        .json(&prices)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(priced.status(), 200);
+}
+
+async fn the_worst_answer_is_refused_in_bounded_memory(source: &str) {
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[("APP__PREFERRED_ITEM__SOURCE", source)]).await;
+    largest_items(&service, &client).await;
+    // Let the catalog in memory take the items in (read your writes holds
+    // for the replica that took them; this is that replica).
+    let question = json!({"bricks": [{"design_id": 7, "color_codes": [7]}], "match": "contains", "alternatives": 20});
+    let one = client
+        .post(format!("{}/preferreditem/score", service.base))
+        .json(&question)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.status(), 200);
+    let one: Value = one.json().await.unwrap();
+    assert_eq!(one["alternatives"].as_array().unwrap().len(), 20);
+
+    let batch = json!({"strategy": "score", "queries": vec![question; 1000]});
+    let case = format!("worst batch ({source})");
+    let outcome = attack(
+        &service,
+        &client,
+        &case,
+        "/preferreditem/batch",
+        serde_json::to_vec(&batch).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        outcome.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&outcome.body)
+    );
+    outcome.assert_bounded(&case, 4 * 1024, Duration::from_secs(20));
+    let problem = outcome.json();
+    assert_eq!(problem["type"], "urn:problem:answer-too-large");
+    assert_eq!(problem["errors"][0]["field"], "queries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_worst_answer_from_memory_is_refused_in_bounded_memory() {
+    the_worst_answer_is_refused_in_bounded_memory("memory").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_worst_answer_from_the_database_is_refused_in_bounded_memory() {
+    the_worst_answer_is_refused_in_bounded_memory("database").await;
+}
+
+/// Opens a connection that declares a 16 MiB batch and sends nothing more.
+async fn idle_declared_body(base: &str) -> tokio::net::TcpStream {
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /preferreditem/batch HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        16 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idle_connections_that_declare_huge_bodies_pin_nothing() {
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[]).await;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(idle_declared_body(&service.base).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let batch = json!({"queries": [{"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]}]});
+    for _ in 0..5 {
+        let answer = client
+            .post(format!("{}/preferreditem/batch", service.base))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "an idle declaration pinned the budget"
+        );
+    }
+    // A client holds what it sent, and no more than its share (16 MiB of
+    // the 32 MiB budget): its second 10 MB body in flight is refused, and
+    // another client's body would still fit.
+    let mut first = idle_declared_body(&service.base).await;
+    first
+        .write_all(&vec![b' '; 10 * 1024 * 1024])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut second = idle_declared_body(&service.base).await;
+    let _ = second.write_all(&vec![b' '; 10 * 1024 * 1024]).await;
+    let mut answer = vec![0u8; 12];
+    tokio::time::timeout(Duration::from_secs(5), second.read_exact(&mut answer))
+        .await
+        .expect("the over-share body is refused at once")
+        .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 503");
+    drop(first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guessing_keys_is_rate_limited_like_any_other_request() {
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[
+        ("APP__RATE_LIMIT__PER_SECOND", "20"),
+        ("APP__RATE_LIMIT__BURST", "20"),
+    ])
+    .await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..200 {
+        let status = client
+            .put(format!("{}/masterdata/item1", service.base))
+            .bearer_auth(format!("guess-{i:04}-0123456789"))
+            .json(&json!({"status": "Normal", "price": 1}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    let refused = statuses.get(&401).copied().unwrap_or(0);
+    let throttled = statuses.get(&429).copied().unwrap_or(0);
+    assert_eq!(refused + throttled, 200, "{statuses:?}");
+    assert!(throttled >= 150, "{statuses:?}");
+    assert!((20..=50).contains(&refused), "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn made_up_methods_fold_into_one_metric_label() {
+    let _turn = TURN.lock().await;
+    let metrics_port = free_port().to_string();
+    let (service, client) = service(&[("APP__SERVER__METRICS_PORT", &metrics_port)]).await;
+    let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+    let page = || async {
+        reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // One of each first, so that the label set exists before counting.
+    let method = |m: &str| reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+    for path in ["/items", "/no-such-path"] {
+        let _ = client
+            .request(method("MADEUP0"), format!("{}{path}", service.base))
+            .send()
+            .await;
+    }
+    let before = series(&page().await);
+    for i in 1..300 {
+        for path in ["/items", "/no-such-path"] {
+            let _ = client
+                .request(
+                    method(&format!("MADEUP{i}")),
+                    format!("{}{path}", service.base),
+                )
+                .send()
+                .await;
+        }
+    }
+    let text = page().await;
+    assert_eq!(series(&text), before, "{text}");
+    assert!(text.contains(r#"method="OTHER""#), "{text}");
+    assert!(!text.contains("MADEUP"), "{text}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_take_at_most_half_the_pool_and_readiness_never_waits_for_them() {
+    let _turn = TURN.lock().await;
+    let url = harness::create_database_on(harness::server_url()).await;
+    let service = start_binary(
+        &[
+            ("DATABASE_URL", url.clone()),
+            ("APP__DEMO_DATA", "true".into()),
+            ("APP__PREFERRED_ITEM__SOURCE", "database".into()),
+            ("APP__DATABASE__MAX_CONNECTIONS", "4".into()),
+            ("APP__DATABASE__LOCK_TIMEOUT_MS", "3000".into()),
+            ("RUST_LOG", "error".into()),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let base = service.base.clone();
+    until("readiness", Duration::from_secs(30), || async {
+        client
+            .get(format!("{base}/health/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    // Every lookup waits on this lock until it is released.
+    let mut locker = harness::lock_table(&url, "items").await;
+    let batch = json!({"queries": [{"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}, {"bricks": [{"design_id": 2, "color_codes": [1]}], "match": "contains"}]});
+    let batches: Vec<_> = (0..6)
+        .map(|_| {
+            let (client, base, batch) = (client.clone(), base.clone(), batch.clone());
+            tokio::spawn(async move {
+                client
+                    .post(format!("{base}/preferreditem/batch"))
+                    .json(&batch)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'preferred-item-service'
+           AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(
+        (1..=2).contains(&waiting),
+        "{waiting} pooled connections held by batches (the pool has 4)"
+    );
+    let started = Instant::now();
+    let ready = client
+        .get(format!("{base}/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "readiness took {:?}",
+        started.elapsed()
+    );
+    sqlx::Executor::execute(&mut locker, "ROLLBACK")
+        .await
+        .unwrap();
+    let mut statuses: Vec<u16> = Vec::new();
+    for b in batches {
+        statuses.push(b.await.unwrap());
+    }
+    // Those that got a turn answered once the lock went; the others were
+    // told to retry.
+    assert!(
+        statuses.iter().all(|s| [200, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&200), "{statuses:?}");
+}
