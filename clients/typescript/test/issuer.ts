@@ -22,7 +22,8 @@ export async function startIssuer(): Promise<Issuer> {
   let url = "";
   const token = (scope: string, sub = "frontend-user") => {
     const now = Math.floor(Date.now() / 1000);
-    const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "test-1" }));
+    // An access token (RFC 9068): the service refuses anything else.
+    const header = b64url(JSON.stringify({ alg: "RS256", typ: "at+jwt", kid: "test-1" }));
     const claims = b64url(
       JSON.stringify({ iss: url, sub, aud: AUDIENCE, scope, iat: now, exp: now + 300 }),
     );
