@@ -2,17 +2,21 @@
 //! metrics listener serves a replica's; `database_digest` computes the
 //! tables'.
 
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::db::catalog_feed::{self, CatalogRow};
 
-/// A digest of catalog rows in identifier order: equal digests, equal
-/// contents. The metrics listener serves a replica's; `database_digest`
-/// computes the tables'.
-pub fn digest(rows: &[CatalogRow]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for row in rows {
+/// A digest built one row at a time, rows in identifier order.
+#[derive(Default)]
+pub struct Digester {
+    hasher: Sha256,
+    rows: usize,
+}
+
+impl Digester {
+    pub fn add(&mut self, row: &CatalogRow) {
+        let hasher = &mut self.hasher;
         hasher.update(row.identifier.as_bytes());
         hasher.update([0]);
         for part in [&row.designs, &row.color_counts, &row.colors] {
@@ -30,8 +34,24 @@ pub fn digest(rows: &[CatalogRow]) -> String {
             None => hasher.update(b"-"),
         }
         hasher.update([0]);
+        self.rows += 1;
     }
-    format!("{:x}", hasher.finalize())
+
+    /// How many rows were added, and the digest.
+    pub fn finish(self) -> (usize, String) {
+        (self.rows, format!("{:x}", self.hasher.finalize()))
+    }
+}
+
+/// A digest of catalog rows in identifier order: equal digests, equal
+/// contents. The metrics listener serves a replica's; `database_digest`
+/// computes the tables'.
+pub fn digest(rows: &[CatalogRow]) -> String {
+    let mut digester = Digester::default();
+    for row in rows {
+        digester.add(row);
+    }
+    digester.finish().1
 }
 
 /// The number of items in the tables and their `digest`, read in one

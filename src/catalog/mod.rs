@@ -18,6 +18,7 @@ mod digest;
 mod follower;
 mod store;
 
+use digest::Digester;
 pub use digest::{database_digest, digest};
 
 use store::Store;
@@ -158,9 +159,31 @@ impl MemoryCatalog {
         })
     }
 
-    /// Every item held, in identifier order (for tests and checks).
-    pub fn rows(&self) -> Vec<catalog_feed::CatalogRow> {
-        self.store.read().unwrap_or_else(|e| e.into_inner()).rows()
+    /// How many items are held and their digest (comparable with
+    /// `database_digest`), read a slice at a time: the store's lock is
+    /// never held for more than `SLICE` items, so that answers and the
+    /// feed's applies never wait long behind it, even at millions of
+    /// items. While changes are being applied the digest may mix states;
+    /// it is meant for a settled replica.
+    pub fn digest(&self) -> (usize, String) {
+        const SLICE: usize = 4096;
+        let read = || self.store.read().unwrap_or_else(|e| e.into_inner());
+        let slots = read().slots();
+        let mut names = Vec::new();
+        for start in (0..slots).step_by(SLICE) {
+            names.extend(read().names_in(start..(start + SLICE).min(slots)));
+        }
+        names.sort_unstable();
+        let mut digester = Digester::default();
+        for slice in names.chunks(SLICE) {
+            let store = read();
+            for name in slice {
+                if let Some(row) = store.row_of(name) {
+                    digester.add(&row);
+                }
+            }
+        }
+        digester.finish()
     }
 
     /// Returns once a read of the feed that began after this call has

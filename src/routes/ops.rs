@@ -35,9 +35,11 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 /// tables. 404 when the source holds no copy.
 #[get("/catalog")]
 async fn catalog_contents(state: web::Data<AppState>) -> HttpResponse {
-    match state.source.contents() {
-        Some(contents) => HttpResponse::Ok().json(contents),
-        None => HttpResponse::NotFound().finish(),
+    // Seconds of hashing at millions of items: off the listener's thread.
+    match web::block(move || state.source.contents()).await {
+        Ok(Some(contents)) => HttpResponse::Ok().json(contents),
+        Ok(None) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::InternalServerError().finish(),
     }
 }
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,7 +4,7 @@ use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 use super::{is_heavy, Contents, Pending, PreferredItemSource, Question, Readiness, Sourced};
-use crate::catalog::{self, MemoryCatalog};
+use crate::catalog::MemoryCatalog;
 use crate::domain::PreferredItemQuery;
 use crate::http::{ApiError, ApiResult};
 use crate::metrics::{CatalogReading, Metrics};
@@ -92,14 +92,14 @@ impl PreferredItemSource for MemorySource {
 
     fn contents(&self) -> Option<Contents> {
         let f = self.catalog.freshness();
-        let rows = self.catalog.rows();
+        let (items, digest) = self.catalog.digest();
         Some(Contents {
             loaded: f.loaded,
             connected: f.connected,
             version: f.version,
             lag_seconds: f.lag.as_secs_f64(),
-            items: rows.len(),
-            digest: catalog::digest(&rows),
+            items,
+            digest,
         })
     }
 }

@@ -119,31 +119,53 @@ impl Store {
     }
 
     /// Every item, as the rows it was built from, in identifier order.
+    #[cfg(test)]
     pub fn rows(&self) -> Vec<CatalogRow> {
         let mut rows: Vec<CatalogRow> = (0..self.name_at.len() as u32)
             .filter(|&s| self.name_at[s as usize].len > 0)
-            .map(|slot| {
-                let s = slot as usize;
-                let (mut designs, mut color_counts, mut colors) = (vec![], vec![], vec![]);
-                for &b in &self.brick_refs[self.item_bricks[s].range()] {
-                    let values = &self.brick_values[self.brick_values_at[b as usize].range()];
-                    designs.push(values[0]);
-                    color_counts.push(values.len() as i32 - 1);
-                    colors.extend_from_slice(&values[1..]);
-                }
-                CatalogRow {
-                    identifier: self.name(slot).to_owned(),
-                    designs,
-                    color_counts,
-                    colors,
-                    signature: self.signature[s],
-                    master_data: (self.status[s] != NO_MASTER_DATA)
-                        .then(|| (Status::ALL[self.status[s] as usize], self.price[s])),
-                }
-            })
+            .map(|slot| self.row_at(slot))
             .collect();
         rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
         rows
+    }
+
+    /// How many slots there are, live or free.
+    pub fn slots(&self) -> usize {
+        self.name_at.len()
+    }
+
+    /// The identifiers of the live items in `slots`.
+    pub fn names_in(&self, slots: std::ops::Range<usize>) -> Vec<String> {
+        let end = slots.end.min(self.name_at.len());
+        (slots.start.min(end)..end)
+            .filter(|&s| self.name_at[s].len > 0)
+            .map(|s| self.name(s as u32).to_owned())
+            .collect()
+    }
+
+    /// The item `identifier`, as the row it was built from.
+    pub fn row_of(&self, identifier: &str) -> Option<CatalogRow> {
+        self.find(identifier).map(|slot| self.row_at(slot))
+    }
+
+    fn row_at(&self, slot: u32) -> CatalogRow {
+        let s = slot as usize;
+        let (mut designs, mut color_counts, mut colors) = (vec![], vec![], vec![]);
+        for &b in &self.brick_refs[self.item_bricks[s].range()] {
+            let values = &self.brick_values[self.brick_values_at[b as usize].range()];
+            designs.push(values[0]);
+            color_counts.push(values.len() as i32 - 1);
+            colors.extend_from_slice(&values[1..]);
+        }
+        CatalogRow {
+            identifier: self.name(slot).to_owned(),
+            designs,
+            color_counts,
+            colors,
+            signature: self.signature[s],
+            master_data: (self.status[s] != NO_MASTER_DATA)
+                .then(|| (Status::ALL[self.status[s] as usize], self.price[s])),
+        }
     }
 
     /// The shortlist of one query: the first `alternatives + 1`
