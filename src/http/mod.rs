@@ -7,11 +7,13 @@ pub mod docs;
 pub mod error;
 mod json_body;
 mod request_context;
+mod route_table;
 mod security_headers;
 
 pub use error::{ApiError, ApiResult};
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
 pub use request_context::{request_context, trim_trailing_slash, RequestSpan};
+pub use route_table::RouteTable;
 pub use security_headers::{security_headers, Hsts};
 
 use actix_web::error::{PathError, QueryPayloadError};

@@ -7,10 +7,12 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Uri;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
+use super::RouteTable;
 use crate::auth::Principal;
 use crate::metrics::Metrics;
 
@@ -26,6 +28,10 @@ pub fn current_request_id() -> Option<String> {
 }
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The route pattern of a request (or `unmatched`), in its extensions.
+#[derive(Debug, Clone)]
+struct RouteLabel(Arc<str>);
 
 /// The id of a request, in its extensions.
 #[derive(Debug, Clone)]
@@ -72,16 +78,19 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let method = req.method().clone();
+    // The route pattern, from the documented routes: a label that stays
+    // bounded, found without matching every route's expression.
+    let route: Arc<str> = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| table.pattern(req.path()))
+        .unwrap_or_else(|| Arc::from("unmatched"));
+    req.extensions_mut().insert(RouteLabel(route.clone()));
 
     let mut response = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
 
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
     let latency_ms = seconds * 1000.0;
@@ -153,8 +162,8 @@ impl RootSpanBuilder for RequestSpan {
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         if let Ok(response) = outcome {
-            if let Some(route) = response.request().match_pattern() {
-                span.record("route", route);
+            if let Some(route) = response.request().extensions().get::<RouteLabel>() {
+                span.record("route", &*route.0);
             }
         }
     }

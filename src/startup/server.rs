@@ -3,8 +3,8 @@
 //! method.
 
 use actix_cors::Cors;
-use actix_web::dev::{ResourceDef, Server};
-use actix_web::http::{header, Method};
+use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use anyhow::Context;
@@ -16,7 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::http::access::{self, Access};
-use crate::http::{self, ApiError, BodyLimits, Hsts, RequestSpan};
+use crate::http::{self, ApiError, BodyLimits, Hsts, RequestSpan, RouteTable};
 use crate::metrics::Metrics;
 use crate::routes::{self, AppState};
 
@@ -41,7 +41,7 @@ pub fn build(
     );
     let hsts = Hsts::new(settings.server.hsts_max_age_secs);
     let openapi = routes::openapi();
-    let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
+    let known_routes = web::Data::new(route_table(&openapi));
 
     let mut server = HttpServer::new(move || {
         let app = App::new()
@@ -106,47 +106,35 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// The documented paths and their methods, so that a known path asked
-/// with another method gets 405 and `Allow` rather than 404.
-struct KnownRoutes(Vec<(ResourceDef, String)>);
-
-impl KnownRoutes {
-    /// Read from the typed paths of the document the routes describe.
-    fn from_openapi(openapi: &utoipa::openapi::OpenApi) -> KnownRoutes {
-        let routes = openapi
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods: Vec<String> = [
-                    (Method::GET, &item.get),
-                    (Method::PUT, &item.put),
-                    (Method::POST, &item.post),
-                    (Method::DELETE, &item.delete),
-                    (Method::PATCH, &item.patch),
-                    (Method::HEAD, &item.head),
-                ]
-                .into_iter()
-                .filter(|(_, operation)| operation.is_some())
-                .map(|(method, _)| method.to_string())
-                .collect();
-                (ResourceDef::new(path.as_str()), methods.join(", "))
-            })
-            .collect();
-        KnownRoutes(routes)
-    }
-
-    fn allowed(&self, path: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, methods)| methods.as_str())
-    }
+/// The documented routes and their methods, read from the typed paths of
+/// the document the routes describe, with Swagger UI's own.
+fn route_table(openapi: &utoipa::openapi::OpenApi) -> RouteTable {
+    let documented = openapi.paths.paths.iter().map(|(path, item)| {
+        let methods: Vec<&str> = [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+            ("HEAD", &item.head),
+        ]
+        .into_iter()
+        .filter(|(_, operation)| operation.is_some())
+        .map(|(method, _)| method)
+        .collect();
+        (path.as_str(), methods)
+    });
+    let docs = [
+        ("/docs", vec!["GET"]),
+        ("/docs/{file}", vec!["GET"]),
+        ("/openapi.json", vec!["GET"]),
+    ];
+    RouteTable::new(documented.chain(docs))
 }
 
 async fn not_found(
     req: HttpRequest,
-    known: web::Data<KnownRoutes>,
+    known: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(allowed) = known.allowed(req.path()) {
         let mut response = ApiError::MethodNotAllowed(req.method().to_string()).error_response();

@@ -79,7 +79,16 @@ fn too_many(wait: std::time::Duration) -> ApiError {
     ApiError::TooManyRequests { retry_after_secs }
 }
 
-fn reject<B>(req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
+/// The refusal, once a small body has been read and dropped, so that the
+/// client's connection stays open (see `json_body::drain`).
+async fn reject<B>(mut req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = req.take_payload();
+    super::json_body::drain(&mut payload, declared).await;
     let response = actix_web::ResponseError::error_response(&error);
     req.into_response(response).map_into_right_body()
 }
@@ -152,15 +161,12 @@ pub async fn access_control(
     };
     // A refusal costs the client's address a token too, so that guessing
     // credentials is rate limited; past the limit the answer is 429.
-    let refuse = |req: ServiceRequest, error: ApiError| {
+    let refusal = |error: ApiError| {
         let throttled = access
             .rate_limit
             .as_ref()
             .and_then(|limit| limit.check(&ip_bucket()).err());
-        match throttled {
-            Some(wait) => reject(req, too_many(wait)),
-            None => reject(req, error),
-        }
+        throttled.map_or(error, too_many)
     };
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let observe = |method: &str, outcome: &str| {
@@ -181,18 +187,16 @@ pub async fn access_control(
             let refused = ApiError::Unauthorized {
                 token_refused: Some(rejection.reason()),
             };
-            return Ok(refuse(req, refused));
+            return Ok(reject(req, refusal(refused)).await);
         }
         Credential::Key {
             principal: None, ..
         } => {
             observe("key", "unknown_key");
-            return Ok(refuse(
-                req,
-                ApiError::Unauthorized {
-                    token_refused: None,
-                },
-            ));
+            let refused = ApiError::Unauthorized {
+                token_refused: None,
+            };
+            return Ok(reject(req, refusal(refused)).await);
         }
         Credential::Key {
             principal: Some(principal),
@@ -217,21 +221,21 @@ pub async fn access_control(
     if needs_credential {
         match principal.as_ref().map(|p| p.scope) {
             None => {
-                return Ok(refuse(
-                    req,
-                    ApiError::Unauthorized {
-                        token_refused: None,
-                    },
-                ))
+                let refused = ApiError::Unauthorized {
+                    token_refused: None,
+                };
+                return Ok(reject(req, refusal(refused)).await);
             }
-            Some(scope) if scope < Some(required) => return Ok(refuse(req, ApiError::Forbidden)),
+            Some(scope) if scope < Some(required) => {
+                return Ok(reject(req, refusal(ApiError::Forbidden)).await)
+            }
             Some(_) => {}
         }
     }
     if let Some(rate_limit) = &access.rate_limit {
         let bucket = bucket.unwrap_or_else(ip_bucket);
         if let Err(wait) = rate_limit.check(&bucket) {
-            return Ok(reject(req, too_many(wait)));
+            return Ok(reject(req, too_many(wait)).await);
         }
     }
     if let Some(principal) = principal {

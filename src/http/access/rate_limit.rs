@@ -1,7 +1,7 @@
 //! A token bucket per client: per API key when a valid one is presented,
 //! else per client address, read through trusted proxies.
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -20,9 +20,11 @@ impl RateLimit {
 
     /// Takes a token from `bucket`; or says how long until one is free.
     pub fn check(&self, bucket: &str) -> Result<(), Duration> {
+        // The limiter's own clock: making a clock per refusal would
+        // calibrate one each time, which cost more than the refusal.
         self.limiter
             .check_key(&bucket.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
     }
 
     /// Drops the buckets of clients that have gone quiet, every minute, so
