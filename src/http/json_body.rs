@@ -240,7 +240,7 @@ pub async fn drain<S>(payload: &mut S, declared: Option<usize>)
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
-    if !declared.is_some_and(|n| n <= DRAIN_LIMIT) {
+    if declared.is_none_or(|n| n > DRAIN_LIMIT) {
         return;
     }
     let read = async { while let Some(Ok(_)) = payload.next().await {} };
