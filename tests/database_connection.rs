@@ -9,7 +9,7 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::eventually_or;
+use harness::{eventually_or, free_port};
 use preferred_item_service::local_postgres::LocalCluster;
 use sqlx::{Connection, Executor, PgConnection};
 use std::os::unix::fs::{chown, MetadataExt, PermissionsExt};
@@ -186,14 +186,6 @@ async fn fresh_database() {
     )))
     .await
     .unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The binary in production mode with `env` and nothing else of ours.

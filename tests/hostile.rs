@@ -10,9 +10,8 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::{start_binary, until, Binary};
+use harness::{free_port, start_ready_binary, status_kib, Binary};
 use serde_json::{json, Value};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,39 +25,26 @@ const MEMORY_RISE_LIMIT_KIB: u64 = 256 * 1024;
 /// The service with its default settings (reads open, writes behind a
 /// key), on a fresh database.
 async fn service(extra: &[(&str, &str)]) -> (Binary, reqwest::Client) {
+    let (service, client, _) = service_on_database(extra).await;
+    (service, client)
+}
+
+/// `service`, and the URL of its database.
+async fn service_on_database(extra: &[(&str, &str)]) -> (Binary, reqwest::Client, String) {
     let url = harness::create_database_on(harness::server_url()).await;
     let mut env = vec![
-        ("DATABASE_URL", url),
+        ("DATABASE_URL", url.clone()),
         ("APP__DEMO_DATA", "true".to_owned()),
         ("APP__AUTH__KEYS", "write:writer-key-0123456789".to_owned()),
         ("RUST_LOG", "error".to_owned()),
     ];
     env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    let service = start_binary(&env, Stdio::null()).await;
+    let service = start_ready_binary(&env).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    let ready = format!("{}/health/ready", service.base);
-    until("readiness", Duration::from_secs(30), || async {
-        client
-            .get(&ready)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
-    (service, client)
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
+    (service, client, url)
 }
 
 /// Samples `/health/live` every 50 ms until stopped; the slowest answer
@@ -161,13 +147,7 @@ async fn attack(
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap();
     let liveness = Liveness::watch(&service.base);
     let started = Instant::now();
-    let response = client
-        .post(format!("{}{path}", service.base))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = harness::post_raw_json(client, &format!("{}{path}", service.base), body).await;
     let status = response.status().as_u16();
     let body = response.bytes().await.unwrap().to_vec();
     let took = started.elapsed();
@@ -522,40 +502,16 @@ async fn made_up_methods_fold_into_one_metric_label() {
     assert!(!text.contains("MADEUP"), "{text}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batches_take_at_most_half_the_pool_and_readiness_never_waits_for_them() {
     let _turn = TURN.lock().await;
-    let url = harness::create_database_on(harness::server_url()).await;
-    let service = start_binary(
-        &[
-            ("DATABASE_URL", url.clone()),
-            ("APP__DEMO_DATA", "true".into()),
-            ("APP__PREFERRED_ITEM__SOURCE", "database".into()),
-            ("APP__DATABASE__MAX_CONNECTIONS", "4".into()),
-            ("APP__DATABASE__LOCK_TIMEOUT_MS", "3000".into()),
-            ("RUST_LOG", "error".into()),
-        ],
-        Stdio::null(),
-    )
+    let (service, client, url) = service_on_database(&[
+        ("APP__PREFERRED_ITEM__SOURCE", "database"),
+        ("APP__DATABASE__MAX_CONNECTIONS", "4"),
+        ("APP__DATABASE__LOCK_TIMEOUT_MS", "3000"),
+    ])
     .await;
-    let client = reqwest::Client::new();
     let base = service.base.clone();
-    until("readiness", Duration::from_secs(30), || async {
-        client
-            .get(format!("{base}/health/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
     // Every lookup waits on this lock until it is released.
     let mut locker = harness::lock_table(&url, "items").await;
     let batch = json!({"queries": [{"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}, {"bricks": [{"design_id": 2, "color_codes": [1]}], "match": "contains"}]});

@@ -8,18 +8,7 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap()
-}
 
 fn worst_case_batch() -> String {
     let query = {
@@ -45,35 +34,20 @@ fn worst_case_batch() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb() {
     let url = harness::create_database_on(harness::server_url()).await;
-    let service = harness::start_binary(
-        &[
-            ("DATABASE_URL", url),
-            ("APP__SERVER__WORKERS", "2".into()),
-            ("APP__DEMO_DATA", "true".into()),
-            ("APP__AUTH__MODE", "off".into()),
-            ("APP__RATE_LIMIT__ENABLED", "false".into()),
-            ("RUST_LOG", "error".into()),
-        ],
-        Stdio::null(),
-    )
+    let service = harness::start_ready_binary(&[
+        ("DATABASE_URL", url),
+        ("APP__SERVER__WORKERS", "2".into()),
+        ("APP__DEMO_DATA", "true".into()),
+        ("APP__AUTH__MODE", "off".into()),
+        ("APP__RATE_LIMIT__ENABLED", "false".into()),
+        ("RUST_LOG", "error".into()),
+    ])
     .await;
     let base = service.base.clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    harness::until(
-        "the service to get ready",
-        Duration::from_secs(30),
-        || async {
-            client
-                .get(format!("{base}/health/ready"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        },
-    )
-    .await;
     let pid = service.child.id();
     let body = worst_case_batch();
     assert!(
@@ -91,7 +65,7 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
         .await
         .unwrap();
     assert_eq!(warm.status(), 200);
-    let baseline = status_kib(pid, "VmRSS:");
+    let baseline = harness::status_kib(pid, "VmRSS:");
 
     let probe = {
         let (client, base) = (client.clone(), base.clone());
@@ -128,13 +102,8 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
             let (client, base, body) = (client.clone(), base.clone(), body.clone());
             tokio::spawn(async move {
                 let started = Instant::now();
-                let response = client
-                    .post(format!("{base}/preferreditem/batch"))
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
+                let url = format!("{base}/preferreditem/batch");
+                let response = harness::post_raw_json(&client, &url, body).await;
                 let status = response.status().as_u16();
                 let retry_after = response.headers().get("retry-after").is_some();
                 let text = response.text().await.unwrap();
@@ -148,9 +117,9 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
     }
     PROBE_DONE.store(true, std::sync::atomic::Ordering::SeqCst);
     let (slowest_live, live_failures) = probe.await.unwrap();
-    let peak = status_kib(pid, "VmHWM:");
+    let peak = harness::status_kib(pid, "VmHWM:");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = status_kib(pid, "VmRSS:");
+    let after = harness::status_kib(pid, "VmRSS:");
     drop(service);
 
     let answered = outcomes.iter().filter(|o| o.0 == 200).count();

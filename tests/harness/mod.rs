@@ -427,12 +427,54 @@ impl Drop for Binary {
     }
 }
 
-pub async fn start_binary(env: &[(&str, String)], stdout: std::process::Stdio) -> Binary {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS:`, `VmHWM:`).
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// `POST url` with `body` as JSON, as bytes sent unchanged.
+pub async fn post_raw_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A port of 127.0.0.1 that nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+/// `start_binary`, returned once `/health/ready` answers 200.
+pub async fn start_ready_binary(env: &[(&str, String)]) -> Binary {
+    let service = start_binary(env, std::process::Stdio::null()).await;
+    let ready = format!("{}/health/ready", service.base);
+    until("readiness", Duration::from_secs(30), || async {
+        reqwest::get(&ready).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    service
+}
+
+pub async fn start_binary(env: &[(&str, String)], stdout: std::process::Stdio) -> Binary {
+    let port = free_port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_preferred-item-service"))
         .env_clear()
         .env("APP__SERVER__HOST", "127.0.0.1")
