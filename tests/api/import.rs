@@ -1,12 +1,13 @@
 //! The `import` and `generate` commands, run as the real binary against
 //! the test's database.
 
-use serde_json::Value;
+use preferred_item_service::config::Source;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::harness::{spawn_app, TestApp};
+use crate::harness::{spawn_app, spawn_app_from, TestApp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_preferred-item-service");
 
@@ -368,3 +369,54 @@ async fn the_default_upsert_loads_an_empty_catalog_as_a_replace_and_keeps_a_full
     app.assert_copies_consistent().await;
     app.settle().await;
 }
+
+/// Replacing master data alone leaves no trace of the records that went:
+/// not in the master data, not on the items' copies, not in the counts,
+/// and not in answers, from either source (the replica that answers is
+/// not the one that imported, so it follows the change feed).
+async fn replacing_master_data_alone_forgets_the_records_that_went(source: Source) {
+    let app = spawn_app_from(source, |s| s.demo_data = Some(true)).await;
+    let item8 = json!({"bricks": [{"design_id": 2, "color_codes": [1, 2]}]});
+    let before = app.post_json("/preferreditem", &item8).await;
+    assert_eq!(before.body["preferred_item"]["identifier"], "item8");
+
+    let dir = temp_dir("replace-master-data");
+    let path = dir.join("masterdata.ndjson");
+    std::fs::write(
+        &path,
+        "{\"identifier\":\"item1\",\"status\":\"Normal\",\"price\":10.0}\n",
+    )
+    .unwrap();
+    let out = run(
+        &app,
+        &[
+            "import",
+            "--masterdata",
+            path.to_str().unwrap(),
+            "--mode",
+            "replace",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let listed = app.get("/masterdata").await;
+    assert_eq!(
+        listed.body,
+        json!([{"identifier": "item1", "status": "Normal", "price": 10.0}])
+    );
+    app.assert_copies_consistent().await;
+    assert_eq!(
+        app.count("SELECT coalesce(sum(items), 0)::int8 FROM signature_counts")
+            .await,
+        1
+    );
+    app.settle().await;
+    app.post_json("/preferreditem", &item8)
+        .await
+        .assert_problem(404, &[]);
+    let item1 = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]});
+    let kept = app.post_json("/preferreditem", &item1).await;
+    assert_eq!(kept.body["preferred_item"]["identifier"], "item1");
+}
+
+crate::for_both_sources!(replacing_master_data_alone_forgets_the_records_that_went);

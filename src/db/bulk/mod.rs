@@ -229,6 +229,27 @@ pub async fn load_master_data(
     )
     .fetch_one(&mut *conn)
     .await?;
+    if mode == LoadMode::Replace && !copies_written {
+        // The master data that went is gone from the items too: their
+        // copies are cleared here (the row triggers stand aside in a
+        // load), and every signature count is made again below.
+        sqlx::raw_sql(
+            "UPDATE items i SET status_rank = NULL, price = NULL
+             WHERE i.status_rank IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM master_data md WHERE md.identifier = i.identifier);
+             UPDATE item_bricks ib SET status_rank = NULL, price = NULL
+             WHERE ib.status_rank IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM master_data md WHERE md.identifier = ib.identifier);
+             LOCK TABLE signature_counts IN SHARE ROW EXCLUSIVE MODE;
+             DELETE FROM signature_counts;
+             INSERT INTO signature_counts (signature, status_rank, items)
+             SELECT signature, status_rank, count(*) FROM items
+             WHERE status_rank IS NOT NULL
+             GROUP BY signature, status_rank",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     if !copies_written {
         sqlx::raw_sql(
             "UPDATE items i SET status_rank = md.status_rank, price = md.price
