@@ -227,26 +227,6 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
     }
 }
 
-/// The most of a refused body that is read and dropped, so that the
-/// connection stays open for the client's next request: a refusal should
-/// cost less than an answer, and a new connection costs more than a few
-/// KiB. Past it (or without a declared length), the connection closes.
-const DRAIN_LIMIT: usize = 1024 * 1024;
-
-/// Reads and drops a refused body of `declared` bytes, within
-/// `DRAIN_LIMIT` and a short time; otherwise leaves it, and actix closes
-/// the connection after the answer.
-pub async fn drain<S>(payload: &mut S, declared: Option<usize>)
-where
-    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
-{
-    if declared.is_none_or(|n| n > DRAIN_LIMIT) {
-        return;
-    }
-    let read = async { while let Some(Ok(_)) = payload.next().await {} };
-    let _ = tokio::time::timeout(Duration::from_millis(500), read).await;
-}
-
 /// A body as read: the content type it was read as, its bytes, and its
 /// share of the large-body budget.
 pub struct ReadBody {
@@ -307,14 +287,14 @@ pub fn read_body(
                 match accepted.iter().find(|a| **a == essence) {
                     Some(kind) => *kind,
                     None => {
-                        drain(&mut payload, declared_length).await;
+                        super::drain::drain(&mut payload, declared_length).await;
                         return Err(ApiError::UnsupportedMediaType(ct));
                     }
                 }
             }
         };
         if declared_length.is_some_and(|n| n > limit) {
-            drain(&mut payload, declared_length).await;
+            super::drain::drain(&mut payload, declared_length).await;
             return Err(ApiError::PayloadTooLarge { limit });
         }
         let mut reservation = Reservation {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod docs;
+mod drain;
 pub mod error;
 mod json_body;
 mod request_context;

@@ -88,7 +88,7 @@ async fn reject<B>(mut req: ServiceRequest, error: ApiError) -> ServiceResponse<
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     let mut payload = req.take_payload();
-    super::json_body::drain(&mut payload, declared).await;
+    super::drain::drain(&mut payload, declared).await;
     let response = actix_web::ResponseError::error_response(&error);
     req.into_response(response).map_into_right_body()
 }

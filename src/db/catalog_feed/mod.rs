@@ -20,6 +20,10 @@ use std::collections::HashSet;
 
 use crate::domain::{Price, Status};
 
+mod history;
+
+pub use history::History;
+
 /// The channel the feed's triggers notify.
 const CHANNEL: &str = "catalog_changes";
 
@@ -89,6 +93,8 @@ pub struct Position {
     pub below: u64,
     /// Rows at or above `below` that are applied already.
     pub applied: HashSet<i64>,
+    /// The history the position belongs to.
+    pub history: History,
 }
 
 /// What a read of the feed found.
@@ -107,9 +113,9 @@ pub enum Changes {
 type Snapshot = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// A read-only transaction on one snapshot, with no statement timeout (a
-/// whole catalog streams through it), and the snapshot's `xmin` and the
-/// feed's `trimmed_below`. Dropped without commit, it rolls back.
-async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, u64), sqlx::Error> {
+/// whole catalog streams through it), the snapshot's `xmin`, and the
+/// history it belongs to. Dropped without commit, it rolls back.
+async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx::Error> {
     let mut tx = pool
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
@@ -123,7 +129,46 @@ async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, u64), sqlx::Err
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok((tx, xmin as u64, trimmed as u64))
+    let (system, timeline) = server_identity(conn).await?;
+    let history = History {
+        system,
+        timeline,
+        trimmed_below: trimmed as u64,
+    };
+    Ok((tx, xmin as u64, history))
+}
+
+/// The server's system identifier and timeline; `None` each where the
+/// server does not tell (a managed variant may not), read in a savepoint
+/// so that a refusal leaves the snapshot usable.
+async fn server_identity(
+    conn: &mut PgConnection,
+) -> Result<(Option<String>, Option<i32>), sqlx::Error> {
+    sqlx::raw_sql("SAVEPOINT identity")
+        .execute(&mut *conn)
+        .await?;
+    let identity: Result<(Option<String>, Option<i32>), sqlx::Error> = sqlx::query_as(
+        "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
+                (SELECT timeline_id FROM pg_control_checkpoint())",
+    )
+    .fetch_one(&mut *conn)
+    .await;
+    match identity {
+        Ok(identity) => {
+            sqlx::raw_sql("RELEASE SAVEPOINT identity")
+                .execute(&mut *conn)
+                .await?;
+            Ok(identity)
+        }
+        Err(sqlx::Error::Database(e)) => {
+            tracing::debug!(error = %e, "the server does not tell its identity");
+            sqlx::raw_sql("ROLLBACK TO SAVEPOINT identity")
+                .execute(&mut *conn)
+                .await?;
+            Ok((None, None))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The feed rows at or above `below`: (sequence number, transaction id,
@@ -147,7 +192,7 @@ pub async fn snapshot(
     pool: &PgPool,
     mut each: impl FnMut(CatalogRow),
 ) -> Result<Position, sqlx::Error> {
-    let (mut tx, xmin, _) = begin_snapshot(pool).await?;
+    let (mut tx, xmin, history) = begin_snapshot(pool).await?;
     let conn: &mut PgConnection = &mut tx;
     let applied = feed_rows(&mut *conn, xmin)
         .await?
@@ -164,14 +209,22 @@ pub async fn snapshot(
     Ok(Position {
         below: xmin,
         applied,
+        history,
     })
 }
 
 /// What changed since `position`, read in one snapshot.
 pub async fn changes(pool: &PgPool, position: &Position) -> Result<Changes, sqlx::Error> {
-    let (mut tx, xmin, trimmed_below) = begin_snapshot(pool).await?;
+    let (mut tx, xmin, history) = begin_snapshot(pool).await?;
     let conn: &mut PgConnection = &mut tx;
-    if trimmed_below > position.below {
+    if let Some(why) = position.history.changed(&history, xmin, position.below) {
+        tracing::warn!(
+            reason = why,
+            "the database's history changed under the catalog; loading a snapshot"
+        );
+        return Ok(Changes::Reload);
+    }
+    if history.trimmed_below > position.below {
         return Ok(Changes::Reload);
     }
     let feed = feed_rows(&mut *conn, position.below).await?;
@@ -220,7 +273,11 @@ pub async fn changes(pool: &PgPool, position: &Position) -> Result<Changes, sqlx
         .collect();
     Ok(Changes::Rows {
         rows,
-        position: Position { below, applied },
+        position: Position {
+            below,
+            applied,
+            history,
+        },
     })
 }
 
