@@ -83,8 +83,16 @@ impl LocalCluster {
         let bin = Binaries::find()?;
         let owner = Owner::for_current_user()?;
         remove_stale_throwaways();
+        // One process may run several (a test of a switch between clusters).
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
         let data_dir = std::env::temp_dir().join(format!(
-            "preferred-item-service-test-{}",
+            "preferred-item-service-test-{}{suffix}",
             std::process::id()
         ));
         if data_dir.exists() {
@@ -268,6 +276,7 @@ fn remove_stale_throwaways() {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix("preferred-item-service-test-"))
+            .and_then(|p| p.split(['-', '.']).next())
             .and_then(|p| p.parse::<i32>().ok())
         else {
             continue;

@@ -332,9 +332,13 @@ impl TestApp {
         let Some(metrics) = &self.metrics_address else {
             return Value::Null;
         };
-        let (items, digest) = preferred_item_service::catalog::database_digest(&self.pool)
-            .await
-            .unwrap();
+        // The pool may hold connections a restarted server dropped.
+        let (items, digest) = eventually("the tables' digest", within, || async {
+            preferred_item_service::catalog::database_digest(&self.pool)
+                .await
+                .ok()
+        })
+        .await;
         let what = format!("the catalog in memory to reach the tables' state ({items} items)");
         eventually(&what, within, || async {
             let reply = self

@@ -1,0 +1,217 @@
+//! A replica follows the database it is connected to, whatever happened
+//! to that database: the endpoint switched to another cluster (with a
+//! higher transaction-id counter), or the same server restored to an
+//! earlier copy (transaction ids go back). The promise of the README's
+//! "Answers from memory": once the database is reachable again, a replica
+//! serves no item state the database does not hold for longer than 2 s.
+//! Each test uses clusters of its own, made here from the machine's
+//! PostgreSQL binaries.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::{spawn_replica, TestApp};
+use preferred_item_service::local_postgres::LocalCluster;
+use serde_json::json;
+use sqlx::{Connection, Executor, PgConnection};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// The promise, and slack for a loaded 2-core machine.
+const BOUND: Duration = Duration::from_secs(4);
+
+/// A TCP proxy on 127.0.0.1 that forwards to a port it can be switched
+/// from; switching closes every connection it carries, as a moved
+/// endpoint does.
+struct Proxy {
+    port: u16,
+    target: watch::Sender<u16>,
+}
+
+impl Proxy {
+    async fn start(target: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (target, watching) = watch::channel(target);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut switched = watching.clone();
+                let port = *switched.borrow_and_update();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", port)).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = switched.changed() => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, target }
+    }
+
+    fn switch(&self, port: u16) {
+        self.target.send_replace(port);
+    }
+}
+
+fn url(port: u16, database: &str) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/{database}")
+}
+
+async fn create_database(port: u16, name: &str) {
+    let mut admin = PgConnection::connect(&url(port, "postgres")).await.unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .await
+        .unwrap();
+}
+
+/// The answer for item1's bricks: its identifier, or the status.
+async fn item1(app: &TestApp) -> String {
+    let question = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]});
+    let reply = app.post_json("/preferreditem", &question).await;
+    match reply.status.as_u16() {
+        200 => reply.body["preferred_item"]["identifier"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        status => status.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_follows_the_endpoint_to_another_cluster() {
+    let name = format!("switch_{}", uuid::Uuid::new_v4().simple());
+    let a = tokio::task::spawn_blocking(LocalCluster::throwaway)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = tokio::task::spawn_blocking(LocalCluster::throwaway)
+        .await
+        .unwrap()
+        .unwrap();
+    create_database(a.port, &name).await;
+    create_database(b.port, &name).await;
+
+    // Cluster b: the same schema, other data (item1 gone, prices moved),
+    // and a transaction-id counter far past a's.
+    let other = preferred_item_service::pool(
+        &harness::test_settings().pool_options(),
+        &url(b.port, &name),
+    )
+    .unwrap();
+    preferred_item_service::migrate(&other).await.unwrap();
+    preferred_item_service::seed_demo_data(&other)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "DELETE FROM items WHERE identifier = 'item1';
+         UPDATE master_data SET price = price + 100;",
+    )
+    .execute(&other)
+    .await
+    .unwrap();
+    let mut burner = other.acquire().await.unwrap();
+    for _ in 0..3000 {
+        sqlx::query("SELECT pg_current_xact_id()")
+            .execute(&mut *burner)
+            .await
+            .unwrap();
+    }
+    drop(burner);
+
+    let proxy = Proxy::start(a.port).await;
+    let app = spawn_replica(&url(proxy.port, &name), |s| {
+        s.demo_data = Some(true);
+        s.database.acquire_timeout_ms = 500;
+    })
+    .await;
+    app.settle().await;
+    assert_eq!(item1(&app).await, "item1");
+
+    proxy.switch(b.port);
+    let switched = Instant::now();
+    let state = app.settle_within(BOUND).await;
+    let followed = switched.elapsed();
+    println!("followed the endpoint to another cluster after {followed:?}: {state}");
+    assert_eq!(state["items"], 10);
+    assert_eq!(item1(&app).await, "404");
+    drop(other);
+    let _ = a.stop("immediate");
+    let _ = b.stop("immediate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_follows_its_database_restored_to_an_earlier_copy() {
+    let name = format!("restore_{}", uuid::Uuid::new_v4().simple());
+    let cluster = tokio::task::spawn_blocking(LocalCluster::throwaway)
+        .await
+        .unwrap()
+        .unwrap();
+    create_database(cluster.port, &name).await;
+    let app = spawn_replica(&url(cluster.port, &name), |s| {
+        s.demo_data = Some(true);
+        s.database.acquire_timeout_ms = 500;
+    })
+    .await;
+    app.settle().await;
+
+    // The earlier copy: the demo catalog.
+    cluster.stop("fast").unwrap();
+    let copy = cluster.data_dir.with_extension("earlier");
+    let copied = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(&cluster.data_dir)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    cluster.start_throwaway_again().unwrap();
+
+    // Later history, which the restore will undo: item1 deleted and many
+    // transactions, so that the restored ids are far below the replica's.
+    harness::until("the database back", BOUND, || async {
+        app.get("/items?limit=1").await.status == 200
+    })
+    .await;
+    let deleted = app
+        .client
+        .delete(app.url("/items/item1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    for i in 0..200 {
+        app.create_priced(&format!("later{i}"), &[(70, &[i])], "Normal", "1")
+            .await;
+    }
+    app.settle().await;
+    assert_eq!(item1(&app).await, "404");
+
+    // The restore: the earlier copy on the same port.
+    cluster.stop("fast").unwrap();
+    std::fs::remove_dir_all(&cluster.data_dir).unwrap();
+    std::fs::rename(&copy, &cluster.data_dir).unwrap();
+    cluster.start_throwaway_again().unwrap();
+    let restored = Instant::now();
+    // A write after the restore, with the restored (lower) ids.
+    let mut writer = harness::eventually("a connection", BOUND, || async {
+        PgConnection::connect(&url(cluster.port, &name)).await.ok()
+    })
+    .await;
+    writer
+        .execute("UPDATE master_data SET price = 42 WHERE identifier = 'item2'")
+        .await
+        .unwrap();
+    let state = app.settle_within(BOUND).await;
+    println!(
+        "followed the restore after {:?}: {state}",
+        restored.elapsed()
+    );
+    assert_eq!(state["items"], 11);
+    assert_eq!(item1(&app).await, "item1");
+    let _ = cluster.stop("immediate");
+}
