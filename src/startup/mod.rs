@@ -144,11 +144,11 @@ impl Application {
     /// Runs until SIGTERM or SIGINT, then drains: readiness turns 503, the
     /// listener closes, and requests in flight get the grace period; then
     /// the background tasks stop.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let stop = tokio::spawn(signals::stop_on_signal(handle, self.draining));
+        self.supervisor
+            .spawn("signals", signals::stop_on_signal(handle, self.draining));
         let result = metrics_listener::serve_beside(self.server, self.metrics).await;
-        stop.abort();
         self.supervisor.shutdown().await;
         tracing::info!("stopped");
         result
