@@ -19,6 +19,14 @@ pub struct Metrics {
     pool_timeouts: IntCounter,
     task_exits: IntCounterVec,
     catalog: CatalogGauges,
+    feed: FeedGauges,
+}
+
+/// The change feed, as the trimming task last saw it.
+struct FeedGauges {
+    rows: IntGauge,
+    oldest: Gauge,
+    trim_failures: IntCounter,
 }
 
 /// The in-memory catalog's state, set when metrics are read.
@@ -127,6 +135,21 @@ impl Metrics {
                 "Item changes applied from the change feed",
             ),
         };
+        let feed = FeedGauges {
+            rows: gauge(
+                "catalog_feed_rows",
+                "Rows in the change feed, at the last trim",
+            ),
+            oldest: Gauge::new(
+                "catalog_feed_oldest_seconds",
+                "Age of the change feed's oldest row, at the last trim",
+            )
+            .expect("valid metric"),
+            trim_failures: counter(
+                "catalog_feed_trim_failures_total",
+                "Runs of change-feed trimming that failed",
+            ),
+        };
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -143,6 +166,9 @@ impl Metrics {
             Box::new(catalog.connected.clone()),
             Box::new(catalog.snapshot_loads.clone()),
             Box::new(catalog.changes_applied.clone()),
+            Box::new(feed.rows.clone()),
+            Box::new(feed.oldest.clone()),
+            Box::new(feed.trim_failures.clone()),
         ] {
             registry
                 .register(collector)
@@ -159,6 +185,7 @@ impl Metrics {
             pool_timeouts,
             task_exits,
             catalog,
+            feed,
         }
     }
 
@@ -193,6 +220,15 @@ impl Metrics {
         self.outcomes
             .with_label_values(&[strategy, if hit { "hit" } else { "miss" }])
             .inc();
+    }
+
+    pub fn observe_feed(&self, rows: u64, oldest_seconds: f64) {
+        self.feed.rows.set(rows as i64);
+        self.feed.oldest.set(oldest_seconds);
+    }
+
+    pub fn observe_trim_failure(&self) {
+        self.feed.trim_failures.inc();
     }
 
     pub fn observe_task_exit(&self, task: &str) {

@@ -526,3 +526,44 @@ async fn readiness_waits_for_the_first_snapshot() {
 fn test_pool_options() -> preferred_item_service::PoolOptions {
     harness::test_settings().pool_options()
 }
+
+#[tokio::test]
+async fn trimming_goes_in_batches_and_a_failed_run_is_counted_and_reported() {
+    let app = harness::spawn_app_with(|s| {
+        s.preferred_item.source = Source::Database;
+        s.preferred_item.feed_trim_interval_secs = 1;
+    })
+    .await;
+    // 25,000 old rows: three batches of at most 10,000.
+    let mut sql = PgConnection::connect(&app.database_url).await.unwrap();
+    sql.execute(
+        "INSERT INTO catalog_changes (identifier, recorded_at)
+         SELECT 'gone' || g, now() - interval '1 hour' FROM generate_series(1, 25000) g",
+    )
+    .await
+    .unwrap();
+    let gone = preferred_item_service::catalog::trim_feed(&app.pool, 60)
+        .await
+        .unwrap();
+    assert_eq!(gone, 25_000);
+    assert_eq!(app.count("SELECT count(*) FROM catalog_changes").await, 0);
+
+    // Fresh rows stay, and the trimmer reports them.
+    app.create_priced("kept", &[(1, &[1])], "Normal", "1").await;
+    harness::until("the backlog reported", Duration::from_secs(5), || async {
+        app.metrics().await.value("catalog_feed_rows") >= Some(2.0)
+    })
+    .await;
+    let page = app.metrics().await;
+    assert!(page.get("catalog_feed_oldest_seconds") < 60.0);
+    assert_eq!(page.get("catalog_feed_trim_failures_total"), 0.0);
+
+    // A lock that outlasts the lock timeout makes a run fail: a warning and
+    // a count, and the next run after it goes through.
+    let mut locker = harness::lock_table(&app.database_url, "catalog_changes").await;
+    harness::until("a failed trim counted", Duration::from_secs(10), || async {
+        app.metrics().await.get("catalog_feed_trim_failures_total") >= 1.0
+    })
+    .await;
+    locker.execute("ROLLBACK").await.unwrap();
+}

@@ -63,6 +63,7 @@ impl Default for Settings {
                 source: Source::Memory,
                 poll_interval_ms: 500,
                 feed_retention_secs: 900,
+                feed_trim_interval_secs: 60,
                 weights: StatusWeights::default(),
             },
         }

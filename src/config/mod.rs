@@ -181,6 +181,9 @@ pub struct PreferredItemSettings {
     /// How long the change feed keeps its rows. A replica that was away
     /// longer loads a fresh snapshot.
     pub feed_retention_secs: u64,
+    /// How often the feed is trimmed (and its backlog reported).
+    #[serde(default = "default_trim_interval")]
+    pub feed_trim_interval_secs: u64,
     /// Score weight per status; `StatusWeights::check` states the rule.
     pub weights: StatusWeights,
 }
@@ -299,6 +302,10 @@ impl Settings {
             lock_timeout_ms: d.lock_timeout_ms,
         }
     }
+}
+
+fn default_trim_interval() -> u64 {
+    60
 }
 
 #[cfg(test)]

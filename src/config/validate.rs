@@ -33,6 +33,9 @@ impl Settings {
         if !(10..=60_000).contains(&self.preferred_item.poll_interval_ms) {
             bail!("preferred_item.poll_interval_ms: must be between 10 and 60000");
         }
+        if !(1..=3600).contains(&self.preferred_item.feed_trim_interval_secs) {
+            bail!("preferred_item.feed_trim_interval_secs: must be between 1 and 3600");
+        }
         if self.preferred_item.feed_retention_secs < 60 {
             bail!("preferred_item.feed_retention_secs: must be at least 60");
         }

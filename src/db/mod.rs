@@ -130,10 +130,20 @@ pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
 /// once and the others wait.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR
-        .run(pool)
+    // A migration may rewrite a large table: it runs without the request
+    // statement timeout, on a connection of its own.
+    let mut connection = pool
+        .acquire()
         .await
-        .context("applying database migrations")
+        .context("connecting to apply migrations")?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *connection)
+        .await?;
+    let applied = MIGRATOR.run(&mut *connection).await;
+    sqlx::query("RESET statement_timeout")
+        .execute(&mut *connection)
+        .await?;
+    applied.context("applying database migrations")
 }
 
 /// Waits until the database answers, for at most `patience`. Used at start

@@ -90,7 +90,12 @@ impl Application {
         let source = preferred_item_source(settings, &pool, &mut supervisor);
         supervisor.spawn(
             "change feed trimmer",
-            keep_feed_trimmed(pool.clone(), settings.preferred_item.feed_retention_secs),
+            keep_feed_trimmed(
+                pool.clone(),
+                settings.preferred_item.feed_retention_secs,
+                Duration::from_secs(settings.preferred_item.feed_trim_interval_secs),
+                metrics.clone(),
+            ),
         );
         let state = web::Data::new(AppState {
             pool,
@@ -215,16 +220,29 @@ fn access(settings: &Settings, supervisor: &mut Supervisor) -> anyhow::Result<Ac
     })
 }
 
-/// Trims the change feed once a minute, whichever source serves answers:
-/// the triggers fill it either way.
-async fn keep_feed_trimmed(pool: PgPool, retention_secs: u64) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+/// Trims the change feed every `every`, whichever source serves answers
+/// (the triggers fill it either way), and reports its backlog. A failure
+/// is a warning and a count in `catalog_feed_trim_failures_total`.
+async fn keep_feed_trimmed(
+    pool: PgPool,
+    retention_secs: u64,
+    every: Duration,
+    metrics: Arc<Metrics>,
+) {
+    let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
         match catalog::trim_feed(&pool, retention_secs).await {
             Ok(0) => {}
             Ok(rows) => tracing::info!(rows, "trimmed the change feed"),
-            Err(e) => tracing::warn!(error = %e, "trimming the change feed failed"),
+            Err(e) => {
+                metrics.observe_trim_failure();
+                tracing::warn!(error = %e, "trimming the change feed failed");
+            }
+        }
+        match catalog::feed_backlog(&pool).await {
+            Ok((rows, oldest)) => metrics.observe_feed(rows, oldest),
+            Err(e) => tracing::warn!(error = %e, "reading the change feed's backlog failed"),
         }
     }
 }

@@ -281,27 +281,58 @@ pub async fn changes(pool: &PgPool, position: &Position) -> Result<Changes, sqlx
     })
 }
 
+/// Rows one trimming statement deletes at most.
+const TRIM_BATCH: i64 = 10_000;
+
 /// Deletes feed rows older than `retention_secs` whose transactions have
-/// all finished, and raises `trimmed_below` past them in the same
-/// transaction. Returns how many rows went.
+/// all finished, `TRIM_BATCH` at a time (lowest transaction ids first),
+/// each batch raising `trimmed_below` past it in the same statement, with
+/// a statement timeout of its own. Returns how many rows went.
 pub async fn trim(pool: &PgPool, retention_secs: u64) -> Result<u64, sqlx::Error> {
-    let (gone,): (i64,) = sqlx::query_as(
-        "WITH gone AS (
-             DELETE FROM catalog_changes
-             WHERE recorded_at < now() - make_interval(secs => $1)
-               AND xid < pg_snapshot_xmin(pg_current_snapshot())
-             RETURNING xid::text::bigint AS xid
-         ), raised AS (
-             UPDATE catalog_feed
-             SET trimmed_below = greatest(trimmed_below, ((SELECT max(xid) FROM gone) + 1)::text::xid8)
-             WHERE EXISTS (SELECT 1 FROM gone)
-         )
-         SELECT count(*) FROM gone",
+    let mut total = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL statement_timeout = '30s'")
+            .execute(&mut *tx)
+            .await?;
+        let (gone,): (i64,) = sqlx::query_as(
+            "WITH gone AS (
+                 DELETE FROM catalog_changes
+                 WHERE seq IN (
+                     SELECT seq FROM catalog_changes
+                     WHERE recorded_at < now() - make_interval(secs => $1)
+                       AND xid < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY xid
+                     LIMIT $2)
+                 RETURNING xid::text::bigint AS xid
+             ), raised AS (
+                 UPDATE catalog_feed
+                 SET trimmed_below = greatest(trimmed_below, ((SELECT max(xid) FROM gone) + 1)::text::xid8)
+                 WHERE EXISTS (SELECT 1 FROM gone)
+             )
+             SELECT count(*) FROM gone",
+        )
+        .bind(retention_secs as f64)
+        .bind(TRIM_BATCH)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        total += gone as u64;
+        if gone < TRIM_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// How many rows the feed holds, and the age of the oldest in seconds.
+pub async fn backlog(pool: &PgPool) -> Result<(u64, f64), sqlx::Error> {
+    let (rows, oldest): (i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(*), extract(epoch FROM now() - min(recorded_at))::float8 \
+         FROM catalog_changes",
     )
-    .bind(retention_secs as f64)
     .fetch_one(pool)
     .await?;
-    Ok(gone as u64)
+    Ok((rows as u64, oldest.unwrap_or(0.0)))
 }
 
 /// A connection that listens on the feed's channel.
