@@ -567,3 +567,51 @@ async fn trimming_goes_in_batches_and_a_failed_run_is_counted_and_reported() {
     .await;
     locker.execute("ROLLBACK").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_write_waits_at_most_two_seconds_for_its_replica_and_says_so() {
+    let app = harness::spawn_app_with(|s| {
+        s.demo_data = Some(true);
+        s.preferred_item.source = Source::Memory;
+        // Longer than the bound: the feed's reads wait on the lock below.
+        s.database.lock_timeout_ms = 8_000;
+        s.database.statement_timeout_ms = 10_000;
+    })
+    .await;
+    let write = |price: i64| {
+        let app = &app;
+        async move {
+            let started = Instant::now();
+            let reply = app
+                .client
+                .put(app.url("/masterdata/item1"))
+                .json(&json!({"status": "Normal", "price": price}))
+                .send()
+                .await
+                .unwrap();
+            (
+                reply.status().as_u16(),
+                reply
+                    .headers()
+                    .get("x-catalog-caught-up")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                started.elapsed(),
+            )
+        }
+    };
+    let (status, header, _) = write(11).await;
+    assert_eq!((status, header), (200, None));
+
+    let mut locker = harness::lock_table(&app.database_url, "catalog_feed").await;
+    let (status, header, took) = write(12).await;
+    locker.execute("ROLLBACK").await.unwrap();
+    assert_eq!(status, 200, "committed");
+    assert_eq!(header.as_deref(), Some("false"));
+    assert!(
+        (Duration::from_millis(1900)..Duration::from_millis(3500)).contains(&took),
+        "answered after {took:?}"
+    );
+    // The write was committed, and the replica applies it once it can.
+    app.settle().await;
+    assert_eq!(app.get("/masterdata/item1").await.body["price"], json!(12));
+}

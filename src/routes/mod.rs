@@ -156,11 +156,16 @@ where
     (app, openapi)
 }
 
+/// How long a committed write waits for the source to see it.
+const CATCH_UP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// After a successful write (what the access policy counts as one), waits
 /// until the preferred-item source sees it, so that the write's response is
 /// sent only once a read through this replica sees it. A write whose
-/// catch-up fails (the database went away right after the commit) is
-/// answered as committed; the source applies it when the database is back.
+/// catch-up fails or takes longer than `CATCH_UP_PATIENCE` (the database
+/// went away right after the commit, or the feed cannot be read) is
+/// answered as committed, with `X-Catalog-Caught-Up: false`; the source
+/// applies it when it can.
 pub async fn catch_up_after_writes(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -177,10 +182,20 @@ pub async fn catch_up_after_writes(
     } else {
         None
     };
-    let response = next.call(request).await?;
+    let mut response = next.call(request).await?;
     if let Some(state) = state.filter(|_| response.status().is_success()) {
-        if let Err(e) = state.source.catch_up().await {
-            tracing::warn!(error = %e, "the preferred-item source could not catch up with a write");
+        let caught_up = tokio::time::timeout(CATCH_UP_PATIENCE, state.source.catch_up()).await;
+        let failure = match caught_up {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("not within {CATCH_UP_PATIENCE:?}")),
+        };
+        if let Some(failure) = failure {
+            tracing::warn!(error = %failure, "the preferred-item source could not catch up with a write");
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("x-catalog-caught-up"),
+                actix_web::http::header::HeaderValue::from_static("false"),
+            );
         }
     }
     Ok(response)

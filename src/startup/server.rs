@@ -94,6 +94,7 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-catalog-version"),
             header::HeaderName::from_static("x-catalog-stale-seconds"),
+            header::HeaderName::from_static("x-catalog-caught-up"),
         ])
         .max_age(3600);
     for origin in origins {
