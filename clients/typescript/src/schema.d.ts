@@ -546,6 +546,7 @@ export interface components {
          *       "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
          *       "status": 422,
          *       "title": "Unprocessable Content",
+         *       "total_errors": 1,
          *       "type": "urn:problem:validation"
          *     }
          */
@@ -557,8 +558,14 @@ export interface components {
             status: number;
             detail: string;
             request_id?: string | null;
-            /** @description The fields at fault; empty when the problem is not about a field. */
+            /** @description The fields at fault (at most 100); empty when the problem is not
+             *     about a field. */
             errors: components["schemas"]["ProblemField"][];
+            /**
+             * Format: int64
+             * @description For rule violations: how many rules were broken, listed or not.
+             */
+            total_errors?: number | null;
         };
         ProblemField: {
             /** @description Path of the field in the request, e.g. `bricks[0].color_codes[1]`.
