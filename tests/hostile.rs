@@ -1,6 +1,6 @@
 //! Hostile input against the real binary at default settings (reads open,
 //! as in production): one case per attack of the README's "Limits and
-//! abuse". Each case asserts the status, how large the answer may be, how
+//! abuse" (tokens have theirs in `tests/api/tokens.rs`). Each case asserts the status, how large the answer may be, how
 //! long it may take, how far resident memory may rise (the kernel's peak,
 //! reset before the case), and that `/health/live` answered throughout,
 //! sampled every 50 ms.
@@ -10,10 +10,8 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::{free_port, start_ready_binary, status_kib, Binary};
+use harness::{free_port, start_ready_binary, status_kib, Binary, Liveness};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -47,54 +45,19 @@ async fn service_on_database(extra: &[(&str, &str)]) -> (Binary, reqwest::Client
     (service, client, url)
 }
 
-/// Samples `/health/live` every 50 ms until stopped; the slowest answer
-/// and how many samples failed.
-struct Liveness {
-    stop: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<(Duration, u32, u32)>,
-}
-
-impl Liveness {
-    fn watch(base: &str) -> Liveness {
-        let stop = Arc::new(AtomicBool::new(false));
-        let url = format!("{base}/health/live");
-        let done = stop.clone();
-        let task = tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let (mut slowest, mut failures, mut samples) = (Duration::ZERO, 0, 0);
-            while !done.load(Ordering::SeqCst) {
-                let started = Instant::now();
-                let ok = client
-                    .get(&url)
-                    .timeout(Duration::from_secs(2))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200);
-                failures += u32::from(!ok);
-                samples += 1;
-                slowest = slowest.max(started.elapsed());
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            (slowest, failures, samples)
-        });
-        Liveness { stop, task }
-    }
-
-    /// Stops sampling and asserts liveness answered every time, in time.
-    async fn assert_answered(self, case: &str) -> Duration {
-        self.stop.store(true, Ordering::SeqCst);
-        let (slowest, failures, samples) = self.task.await.unwrap();
-        assert!(samples > 0, "{case}: liveness was never sampled");
-        assert_eq!(
-            failures, 0,
-            "{case}: liveness failed {failures} of {samples} samples"
-        );
-        assert!(
-            slowest < Duration::from_millis(500),
-            "{case}: liveness took {slowest:?}"
-        );
-        slowest
-    }
+/// Stops sampling and asserts liveness answered every time, in time.
+async fn assert_answered(liveness: Liveness, case: &str) {
+    let sampled = liveness.stop().await;
+    let (slowest, failures, samples) = (sampled.slowest, sampled.failures, sampled.samples);
+    assert!(samples > 0, "{case}: liveness was never sampled");
+    assert_eq!(
+        failures, 0,
+        "{case}: liveness failed {failures} of {samples} samples"
+    );
+    assert!(
+        slowest < Duration::from_millis(500),
+        "{case}: liveness took {slowest:?}"
+    );
 }
 
 /// What one attack did: status, answer, time, memory rise.
@@ -145,13 +108,13 @@ async fn attack(
     let baseline = status_kib(pid, "VmRSS:");
     // Resets the peak (VmHWM) to the current resident set.
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap();
-    let liveness = Liveness::watch(&service.base);
+    let liveness = Liveness::watch(&service.base, Duration::from_millis(50));
     let started = Instant::now();
     let response = harness::post_raw_json(client, &format!("{}{path}", service.base), body).await;
     let status = response.status().as_u16();
     let body = response.bytes().await.unwrap().to_vec();
     let took = started.elapsed();
-    liveness.assert_answered(case).await;
+    assert_answered(liveness, case).await;
     let peak = status_kib(pid, "VmHWM:");
     Outcome {
         status,

@@ -67,35 +67,7 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
     assert_eq!(warm.status(), 200);
     let baseline = harness::status_kib(pid, "VmRSS:");
 
-    let probe = {
-        let (client, base) = (client.clone(), base.clone());
-        tokio::spawn(async move {
-            let mut slowest = Duration::ZERO;
-            let mut failures = 0;
-            let stop = Instant::now() + Duration::from_secs(600);
-            loop {
-                let started = Instant::now();
-                match client
-                    .get(format!("{base}/health/live"))
-                    .timeout(Duration::from_secs(5))
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status() == 200 => {}
-                    _ => failures += 1,
-                }
-                slowest = slowest.max(started.elapsed());
-                if Instant::now() > stop {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if PROBE_DONE.load(std::sync::atomic::Ordering::SeqCst) {
-                    break;
-                }
-            }
-            (slowest, failures)
-        })
-    };
+    let probe = harness::Liveness::watch(&base, Duration::from_millis(100));
 
     let requests: Vec<_> = (0..16)
         .map(|_| {
@@ -115,8 +87,8 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
     for request in requests {
         outcomes.push(request.await.unwrap());
     }
-    PROBE_DONE.store(true, std::sync::atomic::Ordering::SeqCst);
-    let (slowest_live, live_failures) = probe.await.unwrap();
+    let sampled = probe.stop().await;
+    let (slowest_live, live_failures) = (sampled.slowest, sampled.failures);
     let peak = harness::status_kib(pid, "VmHWM:");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = harness::status_kib(pid, "VmRSS:");
@@ -157,5 +129,3 @@ async fn sixteen_worst_case_batches_get_answers_or_fast_refusals_within_256_mb()
         after.saturating_sub(baseline) / 1024
     );
 }
-
-static PROBE_DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -204,9 +204,3 @@ impl MemoryCatalog {
 pub async fn trim_feed(pool: &PgPool, retention_secs: u64) -> anyhow::Result<u64> {
     Ok(catalog_feed::trim(pool, retention_secs).await?)
 }
-
-/// How many rows the change feed holds, and the age of the oldest in
-/// seconds.
-pub async fn feed_backlog(pool: &PgPool) -> anyhow::Result<(u64, f64)> {
-    Ok(catalog_feed::backlog(pool).await?)
-}

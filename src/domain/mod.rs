@@ -28,7 +28,7 @@ pub use master_data::{MasterData, Price, Status};
 pub use page::{parse_page_limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 pub use preferred_item::{
     Candidate, Decision, MatchMode, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
-    MAX_ALTERNATIVES,
+    MAX_ALTERNATIVES, MAX_BATCH,
 };
 pub use record::{check_bulk_count, Record, RecordError, MAX_BULK_RECORDS};
 pub use status_weights::StatusWeights;

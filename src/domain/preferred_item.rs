@@ -15,6 +15,9 @@ use super::{BrickSet, FieldError, Item, MasterData, StatusWeights};
 /// The most alternatives a query may ask for.
 pub const MAX_ALTERNATIVES: u32 = 20;
 
+/// The most queries one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {

@@ -240,7 +240,7 @@ async fn keep_feed_trimmed(
                 tracing::warn!(error = %e, "trimming the change feed failed");
             }
         }
-        match catalog::feed_backlog(&pool).await {
+        match db::catalog_feed::backlog(&pool).await {
             Ok((rows, oldest)) => metrics.observe_feed(rows, oldest),
             Err(e) => tracing::warn!(error = %e, "reading the change feed's backlog failed"),
         }

@@ -7,9 +7,10 @@ use super::bounded::Bounded;
 use super::catalog::{parse_bricks, BrickList, ItemJson, MasterDataJson};
 use super::json::{Checked, JsonError};
 use super::problem::Problem;
-use super::schemas::{self, MAX_BATCH};
+use super::schemas;
 use crate::domain::{
-    Candidate, Decision, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind, MAX_FIELD_ERRORS,
+    Candidate, Decision, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind, MAX_BATCH,
+    MAX_FIELD_ERRORS,
 };
 
 /// Which item is preferred for these bricks?

@@ -9,11 +9,8 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::Ref;
 
 use crate::domain::{
-    BrickSet, Identifier, Price, MAX_ALTERNATIVES, MAX_COLORS, MAX_ID, MAX_PAGE_LIMIT,
+    BrickSet, Identifier, Price, MAX_ALTERNATIVES, MAX_BATCH, MAX_COLORS, MAX_ID, MAX_PAGE_LIMIT,
 };
-
-/// The most queries one batch may carry.
-pub const MAX_BATCH: usize = 1000;
 
 fn integer(min: i64, max: i64, description: &str) -> Object {
     ObjectBuilder::new()

@@ -15,10 +15,13 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+mod liveness;
 mod metrics;
 mod wait;
 
 // Each test binary uses part of the harness.
+#[allow(unused_imports)]
+pub use liveness::Liveness;
 #[allow(unused_imports)]
 pub use metrics::MetricsPage;
 #[allow(unused_imports)]
