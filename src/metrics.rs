@@ -17,6 +17,8 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_idle: IntGauge,
     pool_timeouts: IntCounter,
+    /// Signs of a lost server, and the connections closed for them.
+    failover: (IntCounter, IntCounter),
     task_exits: IntCounterVec,
     catalog: CatalogGauges,
     feed: FeedGauges,
@@ -99,6 +101,20 @@ impl Metrics {
             "Requests that waited the whole acquire timeout for a connection",
         )
         .expect("valid metric");
+        let failover = (
+            IntCounter::new(
+                "db_server_lost_total",
+                "Errors that meant the database server was lost (a connection-class error, \
+                 a read-only server, an admin shutdown, a client-side timeout); each marks \
+                 the connections open at that moment stale",
+            )
+            .expect("valid metric"),
+            IntCounter::new(
+                "db_connections_evicted_total",
+                "Pooled connections closed because they were open when the server was lost",
+            )
+            .expect("valid metric"),
+        );
         let task_exits = IntCounterVec::new(
             Opts::new(
                 "background_task_exits_total",
@@ -159,6 +175,8 @@ impl Metrics {
             Box::new(pool_idle.clone()),
             Box::new(pool_max_gauge.clone()),
             Box::new(pool_timeouts.clone()),
+            Box::new(failover.0.clone()),
+            Box::new(failover.1.clone()),
             Box::new(task_exits.clone()),
             Box::new(catalog.version.clone()),
             Box::new(catalog.lag.clone()),
@@ -183,6 +201,7 @@ impl Metrics {
             pool_size,
             pool_idle,
             pool_timeouts,
+            failover,
             task_exits,
             catalog,
             feed,
@@ -246,6 +265,12 @@ impl Metrics {
         let timeouts = crate::db::pool_timeouts();
         self.pool_timeouts
             .inc_by(timeouts.saturating_sub(self.pool_timeouts.get()));
+        for (counter, now) in [
+            (&self.failover.0, crate::db::failover::marks_made()),
+            (&self.failover.1, crate::db::failover::evicted()),
+        ] {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
         self.render_registry()
     }
 

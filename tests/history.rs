@@ -10,64 +10,13 @@
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::{spawn_replica, TestApp};
+use harness::{create_database, item1, spawn_replica, url_on as url, Proxy};
 use preferred_item_service::local_postgres::LocalCluster;
-use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 /// The promise, and slack for a loaded 2-core machine.
 const BOUND: Duration = Duration::from_secs(4);
-
-/// A TCP proxy on 127.0.0.1 that forwards to a port it can be switched
-/// from; switching closes every connection it carries, as a moved
-/// endpoint does.
-struct Proxy {
-    port: u16,
-    target: watch::Sender<u16>,
-}
-
-impl Proxy {
-    async fn start(target: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (target, watching) = watch::channel(target);
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let mut switched = watching.clone();
-                let port = *switched.borrow_and_update();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", port)).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = switched.changed() => {}
-                    }
-                });
-            }
-        });
-        Proxy { port, target }
-    }
-
-    fn switch(&self, port: u16) {
-        self.target.send_replace(port);
-    }
-}
-
-fn url(port: u16, database: &str) -> String {
-    format!("postgres://postgres@127.0.0.1:{port}/{database}")
-}
-
-async fn create_database(port: u16, name: &str) {
-    let mut admin = PgConnection::connect(&url(port, "postgres")).await.unwrap();
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .await
-        .unwrap();
-}
 
 /// Runs `n` transactions that each take an id.
 async fn burn_transaction_ids(url: &str, n: usize) {
@@ -77,19 +26,6 @@ async fn burn_transaction_ids(url: &str, n: usize) {
             .execute("SELECT pg_current_xact_id()")
             .await
             .unwrap();
-    }
-}
-
-/// The answer for item1's bricks: its identifier, or the status.
-async fn item1(app: &TestApp) -> String {
-    let question = json!({"bricks": [{"design_id": 1, "color_codes": [1, 2]}, {"design_id": 2, "color_codes": [3, 4]}]});
-    let reply = app.post_json("/preferreditem", &question).await;
-    match reply.status.as_u16() {
-        200 => reply.body["preferred_item"]["identifier"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        status => status.to_string(),
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::store::Store;
 use super::{Follower, MemoryCatalog};
 use crate::db::catalog_feed::{self, CatalogRow, Changes};
+use crate::db::{self, failover};
 
 /// Rows per batch handed from the snapshot reader to the store builder.
 const BATCH: usize = 4096;
@@ -30,6 +31,9 @@ impl MemoryCatalog {
                 Ok(()) => warned = false,
                 Err(e) => {
                     catalog.connected.store(false, Ordering::Release);
+                    if let Some(e) = e.downcast_ref::<sqlx::Error>() {
+                        failover::note(e);
+                    }
                     if !std::mem::replace(&mut warned, true) {
                         tracing::warn!(
                             error = %e,
@@ -44,23 +48,40 @@ impl MemoryCatalog {
         }
     }
 
-    /// Keeps a listener on the feed's channel, reconnecting when it drops.
-    /// A notification only wakes the follower: the feed says what changed.
+    /// Keeps a listener on the feed's channel, reconnecting when it drops
+    /// and when the pool's connections are marked stale (a failover: the
+    /// listener's connection may be on the old server). A notification
+    /// only wakes the follower: the feed says what changed. A lost
+    /// connection marks the catalog disconnected at once, until the
+    /// follower's next read succeeds.
     pub async fn listen(self: Arc<Self>) {
+        let mut marks = failover::marks();
         loop {
+            marks.mark_unchanged();
             match catalog_feed::listen(&self.pool).await {
                 Ok(mut listener) => {
                     // Whatever happened while no one listened is read now.
                     self.wake.notify_one();
                     loop {
-                        match listener.try_recv().await {
+                        let received = tokio::select! {
+                            received = listener.try_recv() => received,
+                            _ = marks.changed() => {
+                                tracing::info!("the catalog listener reconnects after a failover");
+                                break;
+                            }
+                        };
+                        match received {
                             Ok(Some(_)) => self.wake.notify_one(),
                             Ok(None) => {
                                 tracing::info!("the catalog listener lost its connection");
+                                self.connected.store(false, Ordering::Release);
                                 self.wake.notify_one();
                             }
                             Err(e) => {
                                 tracing::info!(error = %e, "the catalog listener failed; reconnecting");
+                                self.connected.store(false, Ordering::Release);
+                                failover::note(&e);
+                                self.wake.notify_one();
                                 break;
                             }
                         }
@@ -78,7 +99,13 @@ impl MemoryCatalog {
         let began = self.epoch.elapsed();
         let changes = match &follower.position {
             None => Changes::Reload,
-            Some(position) => catalog_feed::changes(&self.pool, position).await?,
+            Some(position) => {
+                db::within(
+                    self.options.read_timeout,
+                    catalog_feed::changes(&self.pool, position),
+                )
+                .await?
+            }
         };
         match changes {
             Changes::Reload => {
@@ -98,13 +125,16 @@ impl MemoryCatalog {
                     (store, indexing.elapsed())
                 });
                 let mut batch = Vec::with_capacity(BATCH);
-                let loaded = catalog_feed::snapshot(&self.pool, |row| {
-                    batch.push(row);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        let _ = sender.send(full);
-                    }
-                })
+                let loaded = db::within(
+                    self.options.snapshot_timeout,
+                    catalog_feed::snapshot(&self.pool, |row| {
+                        batch.push(row);
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            let _ = sender.send(full);
+                        }
+                    }),
+                )
                 .await;
                 let _ = sender.send(batch);
                 drop(sender);

@@ -37,6 +37,10 @@ use crate::domain::{AnswerTooLarge, PreferredItemQuery, Shortlist, ShortlistBudg
 #[derive(Debug, Clone, Copy)]
 pub struct FollowOptions {
     pub poll_interval: Duration,
+    /// Client-side bound on one read of the feed.
+    pub read_timeout: Duration,
+    /// Client-side bound on loading a snapshot.
+    pub snapshot_timeout: Duration,
 }
 
 /// The shortlists of a batch, the catalog version they came from, and,

@@ -38,6 +38,12 @@ impl Default for Settings {
                 acquire_timeout_ms: 2_000,
                 statement_timeout_ms: 5_000,
                 lock_timeout_ms: 2_000,
+                request_timeout_ms: 10_000,
+                keepalive_idle_secs: 10,
+                keepalive_interval_secs: 5,
+                keepalive_count: 3,
+                max_lifetime_secs: 300,
+                idle_timeout_secs: 60,
             },
             embedded_database: EmbeddedDatabaseSettings {
                 data_dir: PathBuf::from(".data/postgres"),
@@ -64,6 +70,8 @@ impl Default for Settings {
                 poll_interval_ms: 500,
                 feed_retention_secs: 900,
                 feed_trim_interval_secs: 60,
+                feed_read_timeout_ms: 2_000,
+                snapshot_timeout_secs: 120,
                 weights: StatusWeights::default(),
             },
         }

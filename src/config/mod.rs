@@ -8,19 +8,18 @@
 //! working directory when it exists.
 
 use anyhow::{bail, Context};
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 use crate::auth::{AuthMode, KeyRing};
-use crate::db::{PoolOptions, Target};
 use crate::domain::StatusWeights;
 use crate::telemetry::LogFormat;
 
+mod database;
 mod defaults;
 mod jwt;
 mod proxies;
 mod validate;
+pub use database::{DatabaseSettings, EmbeddedDatabaseSettings, BULK_DEADLINE_FACTOR};
 pub use jwt::JwtSettings;
 pub use proxies::TrustedProxies;
 
@@ -126,40 +125,6 @@ pub struct ServerSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// `DATABASE_URL`. When unset outside production, a private cluster is
-    /// started from the local PostgreSQL binaries.
-    #[serde(skip_serializing)]
-    pub url: Option<SecretString>,
-    /// Without a URL: connect as the libpq variables say (`PGHOST`,
-    /// `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`,
-    /// `PGSSLROOTCERT`). Set when `PGHOST` is.
-    #[serde(skip)]
-    pub from_pg_environment: bool,
-    /// A file holding the password (a mounted secret). It overrides any
-    /// other password and is read again every few seconds, so that a
-    /// rotated password reaches new connections without a restart.
-    #[serde(default)]
-    pub password_file: Option<PathBuf>,
-    pub max_connections: u32,
-    pub min_connections: u32,
-    /// How long a request waits for a pooled connection before it gets 503.
-    pub acquire_timeout_ms: u64,
-    /// Server-side limit on any one statement.
-    pub statement_timeout_ms: u64,
-    /// Server-side limit on waiting for a lock.
-    pub lock_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmbeddedDatabaseSettings {
-    /// Where the private cluster keeps its data.
-    pub data_dir: PathBuf,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     /// `json` or `pretty`; defaults to `json` in production and `pretty`
     /// elsewhere. Levels come from `RUST_LOG`.
@@ -184,6 +149,14 @@ pub struct PreferredItemSettings {
     /// How often the feed is trimmed (and its backlog reported).
     #[serde(default = "default_trim_interval")]
     pub feed_trim_interval_secs: u64,
+    /// Client-side limit on one read of the feed: past it the replica
+    /// counts as disconnected (answers carry `X-Catalog-Stale-Seconds`)
+    /// and reads again on a fresh connection.
+    #[serde(default = "default_feed_read_timeout")]
+    pub feed_read_timeout_ms: u64,
+    /// Client-side limit on loading a whole snapshot.
+    #[serde(default = "default_snapshot_timeout")]
+    pub snapshot_timeout_secs: u64,
     /// Score weight per status; `StatusWeights::check` states the rule.
     pub weights: StatusWeights,
 }
@@ -271,41 +244,18 @@ impl Settings {
     pub fn status_weights(&self) -> StatusWeights {
         self.preferred_item.weights
     }
-
-    /// The database URL, as a plain string for the driver.
-    pub fn database_url(&self) -> Option<String> {
-        self.database
-            .url
-            .as_ref()
-            .map(|u| u.expose_secret().to_owned())
-    }
-
-    /// Where the server's connections go.
-    pub fn database_target(&self) -> Target {
-        Target {
-            url: self.database_url(),
-            from_pg_environment: self.database.from_pg_environment,
-            local_cluster_dir: self.embedded_database.data_dir.clone(),
-            password_file: self.database.password_file.clone(),
-            production: self.is_production(),
-            pool: self.pool_options(),
-        }
-    }
-
-    pub fn pool_options(&self) -> PoolOptions {
-        let d = &self.database;
-        PoolOptions {
-            max_connections: d.max_connections,
-            min_connections: d.min_connections,
-            acquire_timeout_ms: d.acquire_timeout_ms,
-            statement_timeout_ms: d.statement_timeout_ms,
-            lock_timeout_ms: d.lock_timeout_ms,
-        }
-    }
 }
 
 fn default_trim_interval() -> u64 {
     60
+}
+
+fn default_feed_read_timeout() -> u64 {
+    2_000
+}
+
+fn default_snapshot_timeout() -> u64 {
+    120
 }
 
 #[cfg(test)]

@@ -36,6 +36,12 @@ impl Settings {
         if !(1..=3600).contains(&self.preferred_item.feed_trim_interval_secs) {
             bail!("preferred_item.feed_trim_interval_secs: must be between 1 and 3600");
         }
+        if !(100..=60_000).contains(&self.preferred_item.feed_read_timeout_ms) {
+            bail!("preferred_item.feed_read_timeout_ms: must be between 100 and 60000");
+        }
+        if !(1..=3600).contains(&self.preferred_item.snapshot_timeout_secs) {
+            bail!("preferred_item.snapshot_timeout_secs: must be between 1 and 3600");
+        }
         if self.preferred_item.feed_retention_secs < 60 {
             bail!("preferred_item.feed_retention_secs: must be at least 60");
         }
@@ -47,6 +53,25 @@ impl Settings {
         }
         if self.database.acquire_timeout_ms == 0 {
             bail!("database.acquire_timeout_ms: must be at least 1");
+        }
+        if !(100..=600_000).contains(&self.database.request_timeout_ms) {
+            bail!("database.request_timeout_ms: must be between 100 and 600000");
+        }
+        let keepalive = [
+            ("keepalive_idle_secs", self.database.keepalive_idle_secs),
+            (
+                "keepalive_interval_secs",
+                self.database.keepalive_interval_secs,
+            ),
+            ("keepalive_count", self.database.keepalive_count),
+        ];
+        for (name, value) in keepalive {
+            if !(1..=3600).contains(&value) {
+                bail!("database.{name}: must be between 1 and 3600");
+            }
+        }
+        if self.database.max_lifetime_secs < 10 || self.database.idle_timeout_secs < 10 {
+            bail!("database.max_lifetime_secs and database.idle_timeout_secs: must be at least 10");
         }
         self.jwt_config()?;
         if production && self.auth.mode == AuthMode::Off && !self.auth.allow_off_in_production {

@@ -15,6 +15,7 @@ pub use items::ItemWrite;
 pub use master_data::MasterDataWrite;
 
 mod connection;
+pub mod failover;
 
 pub use connection::{connect, connect_options, explain_connect_error, Target};
 
@@ -39,6 +40,15 @@ pub struct PoolOptions {
     pub statement_timeout_ms: u64,
     /// Server-side limit on waiting for a lock; 0 for none.
     pub lock_timeout_ms: u64,
+    /// The server's TCP keepalive on each connection: idle seconds before
+    /// the first probe, seconds between probes, and probes lost before the
+    /// server drops a replica that vanished (and its locks).
+    pub keepalive: (u32, u32, u32),
+    /// A connection is closed and replaced after this long, so that a
+    /// moved endpoint (DNS after a failover) is followed.
+    pub max_lifetime: Duration,
+    /// An idle connection is closed after this long.
+    pub idle_timeout: Duration,
 }
 
 /// One page of rows in identifier order, and whether more follow.
@@ -113,6 +123,11 @@ pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
         // so that its generic plan is its best one (no `$1 IS NULL OR`
         // filters).
         ("plan_cache_mode", "force_generic_plan".to_owned()),
+        // The server probes an idle connection, and drops one whose
+        // replica vanished (its locks and its backend with it).
+        ("tcp_keepalives_idle", settings.keepalive.0.to_string()),
+        ("tcp_keepalives_interval", settings.keepalive.1.to_string()),
+        ("tcp_keepalives_count", settings.keepalive.2.to_string()),
     ]);
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
@@ -122,6 +137,14 @@ pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
         // every request. A connection that broke while idle fails its
         // next statement, which answers 503, and is then discarded.
         .test_before_acquire(false)
+        .max_lifetime(settings.max_lifetime)
+        .idle_timeout(settings.idle_timeout)
+        // A connection open at the last sign of a lost server (see
+        // `failover`) is never handed out again, and is closed without the
+        // check sqlx makes of a returned connection, which would wait as
+        // long as TCP does on a black-holed path.
+        .before_acquire(|_, meta| Box::pin(async move { Ok(!failover::is_stale(&meta)) }))
+        .after_release(|_, meta| Box::pin(async move { Ok(!failover::is_stale(&meta)) }))
         .connect_lazy_with(options)
 }
 
@@ -185,9 +208,33 @@ pub fn pool_timeouts() -> u64 {
 }
 
 /// Counts a request that failed with `error`, for the pool metrics.
+/// Counts a request that failed with `error`, for the pool metrics, and
+/// marks the pool's connections stale when it means the server was lost.
 pub fn record_failure(error: &sqlx::Error) {
     if matches!(error, sqlx::Error::PoolTimedOut) {
         POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
+    }
+    failover::note(error);
+}
+
+/// Runs `work` (one request's database work) for at most `deadline` on
+/// the client's side. Past it, the connections open now are marked stale
+/// (before `work`'s connection goes back to the pool) and the error is a
+/// retryable one: the server, or the network path to it, stopped
+/// answering, and the statement timeout, which the server enforces, cannot
+/// end the wait.
+pub async fn within<T, E: From<sqlx::Error>>(
+    deadline: Duration,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let work = std::pin::pin!(work);
+    tokio::select! {
+        done = work => done,
+        () = tokio::time::sleep(deadline) => {
+            let error = failover::timed_out("database work", deadline);
+            failover::note(&error);
+            Err(error.into())
+        }
     }
 }
 
@@ -206,11 +253,13 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
             // shutdown, crash, start; 40001 and 40P01: a serialization
             // failure or deadlock with concurrent writers, which a retry
             // resolves.
+            // 25006: a read-only transaction, on a writer demoted by a
+            // failover.
             code.starts_with("08")
                 || code.starts_with("53")
                 || matches!(
                     &*code,
-                    "55P03" | "57014" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
+                    "25006" | "55P03" | "57014" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
                 )
         }),
         _ => false,

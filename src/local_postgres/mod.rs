@@ -135,6 +135,58 @@ impl LocalCluster {
         self.wait_until_accepting(Duration::from_secs(30))
     }
 
+    /// A streaming standby of this running cluster: a base backup taken
+    /// with `pg_basebackup -R`, started as a throwaway server on a port of
+    /// its own, read-only until `promote`.
+    pub fn standby(&self) -> anyhow::Result<LocalCluster> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        let data_dir = self.data_dir.with_extension("standby");
+        if data_dir.exists() {
+            fs::remove_dir_all(&data_dir).context("clearing an old standby")?;
+        }
+        fs::create_dir_all(&data_dir)?;
+        fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o700))?;
+        owner.own(&data_dir)?;
+        let output = owner
+            .command(bin.path("pg_basebackup"))
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .arg(self.port.to_string())
+            .arg("-D")
+            .arg(&data_dir)
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"])
+            .output()
+            .context("running pg_basebackup")?;
+        if !output.status.success() {
+            bail!(
+                "pg_basebackup failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let port = free_port()?;
+        spawn_throwaway_server(&bin, &owner, &data_dir, port)?;
+        let standby = LocalCluster { data_dir, port };
+        standby.wait_until_accepting(Duration::from_secs(30))?;
+        Ok(standby)
+    }
+
+    /// Promotes a standby to a primary (`pg_ctl promote`), on a new
+    /// timeline, and waits until it takes writes.
+    pub fn promote(&self) -> anyhow::Result<()> {
+        let bin = Binaries::find()?;
+        let owner = Owner::for_current_user()?;
+        let status = owner
+            .command(bin.path("pg_ctl"))
+            .args(["promote", "--wait", "--silent", "-D"])
+            .arg(&self.data_dir)
+            .status()
+            .context("running pg_ctl promote")?;
+        if !status.success() {
+            bail!("pg_ctl could not promote {}", self.data_dir.display());
+        }
+        Ok(())
+    }
+
     fn wait_until_accepting(&self, patience: Duration) -> anyhow::Result<()> {
         let started = Instant::now();
         // The server accepts TCP before it accepts logins; a completed
@@ -253,7 +305,10 @@ fn running_port(data_dir: &Path) -> Option<u16> {
     // SAFETY: signal 0 only checks that the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0
         || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    let ready = lines.get(7).is_some_and(|status| status.trim() == "ready");
+    // A hot standby that accepts connections says "standby".
+    let ready = lines
+        .get(7)
+        .is_some_and(|status| matches!(status.trim(), "ready" | "standby"));
     if alive && ready {
         lines.get(3)?.trim().parse().ok()
     } else {

@@ -132,9 +132,14 @@ impl From<LoadCounts> for BulkResult {
 #[post("/bulk")]
 async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let (records, _permit) = body.records(records::item_from_json).await?;
-    let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
-    tx.commit().await?;
+    let counts = state
+        .bounded_bulk(async {
+            let mut tx = state.pool.begin().await?;
+            let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
+            tx.commit().await?;
+            Ok::<_, ApiError>(counts)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
 }
 
@@ -154,8 +159,13 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
 #[post("/bulk")]
 async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
     let (records, _permit) = body.records(records::master_data_from_json).await?;
-    let mut tx = state.pool.begin().await?;
-    let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
-    tx.commit().await?;
+    let counts = state
+        .bounded_bulk(async {
+            let mut tx = state.pool.begin().await?;
+            let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
+            tx.commit().await?;
+            Ok::<_, ApiError>(counts)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
 }

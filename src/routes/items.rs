@@ -64,7 +64,9 @@ async fn list_items(
             .transpose(),
     );
     let (page, design_id) = errors.finish(|| Some((page?, design_id?)))?;
-    let result = db::items::list(&state.pool, page.keyset(), design_id).await?;
+    let result = state
+        .bounded(db::items::list(&state.pool, page.keyset(), design_id))
+        .await?;
     let filters: Vec<_> = design_id
         .map(|d| ("design_id", d.to_string()))
         .into_iter()
@@ -85,7 +87,8 @@ async fn get_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResul
 
 pub(super) async fn find_item(state: &AppState, id: &str) -> ApiResult<HttpResponse> {
     let identifier = path_identifier(id)?;
-    let item = db::items::find(&state.pool, &identifier)
+    let item = state
+        .bounded(db::items::find(&state.pool, &identifier))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Item {identifier} does not exist")))?;
     Ok(HttpResponse::Ok().json(ItemJson::from(&item)))
@@ -108,8 +111,13 @@ async fn create_item(
     body: JsonBody<ItemJson>,
 ) -> ApiResult<HttpResponse> {
     let item = body.0.parse()?;
-    let mut conn = state.pool.acquire().await?;
-    if !db::items::insert(&mut conn, &item).await? {
+    let inserted = state
+        .bounded(async {
+            let mut conn = state.pool.acquire().await?;
+            db::items::insert(&mut conn, &item).await
+        })
+        .await?;
+    if !inserted {
         return Err(ApiError::Conflict(format!(
             "Item {} already exists",
             item.identifier
@@ -139,9 +147,14 @@ async fn put_item(
     body: JsonBody<ItemBricksJson>,
 ) -> ApiResult<HttpResponse> {
     let item = body.0.parse(&id)?;
-    let mut tx = state.pool.begin().await?;
-    let write = db::items::upsert(&mut tx, &item).await?;
-    tx.commit().await?;
+    let write = state
+        .bounded(async {
+            let mut tx = state.pool.begin().await?;
+            let write = db::items::upsert(&mut tx, &item).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(write)
+        })
+        .await?;
     let body = ItemJson::from(&item);
     Ok(match write {
         ItemWrite::Created => HttpResponse::Created()
@@ -160,7 +173,10 @@ async fn put_item(
 #[delete("/{id}")]
 async fn delete_item(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let identifier = path_identifier(&id)?;
-    if !db::items::delete(&state.pool, &identifier).await? {
+    if !state
+        .bounded(db::items::delete(&state.pool, &identifier))
+        .await?
+    {
         return Err(ApiError::NotFound(format!(
             "Item {identifier} does not exist"
         )));

@@ -62,7 +62,9 @@ async fn list_master_data(
             .transpose(),
     );
     let (page, status) = errors.finish(|| Some((page?, status?)))?;
-    let result = db::master_data::list(&state.pool, page.keyset(), status).await?;
+    let result = state
+        .bounded(db::master_data::list(&state.pool, page.keyset(), status))
+        .await?;
     let filters: Vec<_> = status
         .map(|s| ("status", s.to_string()))
         .into_iter()
@@ -86,7 +88,8 @@ async fn get_master_data(
 
 pub(super) async fn find_master_data(state: &AppState, id: &str) -> ApiResult<HttpResponse> {
     let identifier = path_identifier(id)?;
-    let record = db::master_data::find(&state.pool, &identifier)
+    let record = state
+        .bounded(db::master_data::find(&state.pool, &identifier))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Item {identifier} has no master data")))?;
     Ok(HttpResponse::Ok().json(MasterDataJson::from(&record)))
@@ -111,7 +114,9 @@ async fn put_master_data(
     body: JsonBody<MasterDataBody>,
 ) -> ApiResult<HttpResponse> {
     let record = body.0.parse(&id)?;
-    let write = db::master_data::upsert(&state.pool, &record).await?;
+    let write = state
+        .bounded(db::master_data::upsert(&state.pool, &record))
+        .await?;
     let body = MasterDataJson::from(&record);
     match write {
         MasterDataWrite::Created => Ok(HttpResponse::Created()
@@ -140,7 +145,10 @@ async fn delete_master_data(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let identifier = path_identifier(&id)?;
-    if !db::master_data::delete(&state.pool, &identifier).await? {
+    if !state
+        .bounded(db::master_data::delete(&state.pool, &identifier))
+        .await?
+    {
         return Err(ApiError::NotFound(format!(
             "Item {identifier} has no master data"
         )));

@@ -1,9 +1,13 @@
 //! What every handler can reach.
 
 use sqlx::PgPool;
+use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
+use crate::config::BULK_DEADLINE_FACTOR;
+use crate::db;
 use crate::domain::StatusWeights;
 use crate::metrics::Metrics;
 use crate::source::PreferredItemSource;
@@ -16,4 +20,27 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// Where preferred-item shortlists come from (`preferred_item.source`).
     pub source: Arc<dyn PreferredItemSource>,
+    /// The client-side bound on one request's database work
+    /// (`database.request_timeout_ms`).
+    pub deadline: Duration,
+}
+
+impl AppState {
+    /// Runs one request's database work within `deadline` (see
+    /// `db::within`): past it the request gets 503, whatever the server or
+    /// the network does.
+    pub async fn bounded<T, E: From<sqlx::Error>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        db::within(self.deadline, work).await
+    }
+
+    /// `bounded`, for a bulk load: `BULK_DEADLINE_FACTOR` deadlines.
+    pub async fn bounded_bulk<T, E: From<sqlx::Error>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        db::within(self.deadline * BULK_DEADLINE_FACTOR, work).await
+    }
 }

@@ -19,15 +19,23 @@ pub struct DatabaseSource {
     batches: Semaphore,
     /// How long a batch waits for its turn before it gets 503.
     patience: Duration,
+    /// The client-side bound on one lookup's database work.
+    deadline: Duration,
 }
 
 impl DatabaseSource {
-    pub fn new(pool: PgPool, max_connections: u32, acquire_timeout: Duration) -> DatabaseSource {
+    pub fn new(
+        pool: PgPool,
+        max_connections: u32,
+        acquire_timeout: Duration,
+        deadline: Duration,
+    ) -> DatabaseSource {
         DatabaseSource {
             health: HealthCheck::new(pool.clone()),
             pool,
             batches: Semaphore::new(batch_share(max_connections)),
             patience: acquire_timeout,
+            deadline,
         }
     }
 
@@ -42,7 +50,11 @@ impl DatabaseSource {
             None
         };
         Ok(Sourced {
-            shortlists: db::preferred_item::shortlists(&self.pool, question.queries).await?,
+            shortlists: db::within(
+                self.deadline,
+                db::preferred_item::shortlists(&self.pool, question.queries),
+            )
+            .await?,
             version: None,
             stale: None,
         })

@@ -103,6 +103,7 @@ impl Application {
             metrics: metrics.clone(),
             draining: draining.clone(),
             source,
+            deadline: settings.database.request_deadline(),
         });
         let access = web::Data::new(access(settings, &mut supervisor)?);
         let (port, server) = server::build(settings, state.clone(), access, metrics)?;
@@ -172,12 +173,19 @@ fn preferred_item_source(
             pool.clone(),
             settings.database.max_connections,
             Duration::from_millis(settings.database.acquire_timeout_ms),
+            settings.database.request_deadline(),
         )),
         Source::Memory => {
             let catalog = MemoryCatalog::new(
                 pool.clone(),
                 FollowOptions {
                     poll_interval: Duration::from_millis(settings.preferred_item.poll_interval_ms),
+                    read_timeout: Duration::from_millis(
+                        settings.preferred_item.feed_read_timeout_ms,
+                    ),
+                    snapshot_timeout: Duration::from_secs(
+                        settings.preferred_item.snapshot_timeout_secs,
+                    ),
                 },
             );
             supervisor.spawn("catalog listener", catalog.clone().listen());

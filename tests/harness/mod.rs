@@ -15,15 +15,21 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+mod clusters;
 mod liveness;
 mod metrics;
+mod proxy;
 mod wait;
 
 // Each test binary uses part of the harness.
 #[allow(unused_imports)]
+pub use clusters::{create_database, item1, url_on};
+#[allow(unused_imports)]
 pub use liveness::Liveness;
 #[allow(unused_imports)]
 pub use metrics::MetricsPage;
+#[allow(unused_imports)]
+pub use proxy::Proxy;
 #[allow(unused_imports)]
 pub use wait::{eventually, eventually_or, until};
 

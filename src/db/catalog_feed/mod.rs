@@ -113,8 +113,12 @@ pub enum Changes {
 type Snapshot = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// A read-only transaction on one snapshot, with no statement timeout (a
-/// whole catalog streams through it), the snapshot's `xmin`, and the
-/// history it belongs to. Dropped without commit, it rolls back.
+/// whole catalog streams through it; the follower bounds it on its side),
+/// the snapshot's `xmin`, and the history it belongs to. Dropped without
+/// commit, it rolls back. A server that cannot take writes (a standby, or
+/// a writer demoted by a failover and made read-only) is not the primary
+/// the service writes to: reading it is an error that marks the pool's
+/// connections stale, so that the next read reconnects.
 async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx::Error> {
     let mut tx = pool
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -123,12 +127,18 @@ async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx:
     sqlx::query("SET LOCAL statement_timeout = 0")
         .execute(&mut *conn)
         .await?;
-    let (xmin, trimmed): (i64, i64) = sqlx::query_as(
+    let (xmin, trimmed, read_only): (i64, i64, bool) = sqlx::query_as(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
-                trimmed_below::text::bigint FROM catalog_feed",
+                trimmed_below::text::bigint, \
+                pg_is_in_recovery() \
+                  OR current_setting('default_transaction_read_only')::bool \
+         FROM catalog_feed",
     )
     .fetch_one(&mut *conn)
     .await?;
+    if read_only {
+        return Err(super::failover::read_only_server());
+    }
     let (system, timeline) = server_identity(conn).await?;
     let history = History {
         system,
@@ -139,33 +149,61 @@ async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx:
 }
 
 /// The server's system identifier and timeline; `None` each where the
-/// server does not tell (a managed variant may not), read in a savepoint
-/// so that a refusal leaves the snapshot usable.
+/// server does not tell (a managed variant may not). The timeline is the
+/// one WAL is being written on, from the name of the current WAL file: a
+/// promoted standby writes on a new timeline at once, while its control
+/// file's checkpoint names the old one until its first checkpoint ends.
 async fn server_identity(
     conn: &mut PgConnection,
 ) -> Result<(Option<String>, Option<i32>), sqlx::Error> {
+    let system = optional(
+        conn,
+        "SELECT system_identifier::text FROM pg_control_system()",
+    )
+    .await?;
+    let timeline = match optional(
+        conn,
+        "SELECT (('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)::text",
+    )
+    .await?
+    {
+        Some(timeline) => Some(timeline),
+        None => {
+            optional(
+                conn,
+                "SELECT timeline_id::text FROM pg_control_checkpoint()",
+            )
+            .await?
+        }
+    };
+    Ok((system, timeline.and_then(|t| t.parse().ok())))
+}
+
+/// The one text value `sql` selects, or `None` when the server refuses it
+/// (a function a managed variant lacks or does not allow), read in a
+/// savepoint so that a refusal leaves the snapshot usable.
+async fn optional(
+    conn: &mut PgConnection,
+    sql: &'static str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::raw_sql("SAVEPOINT identity")
         .execute(&mut *conn)
         .await?;
-    let identity: Result<(Option<String>, Option<i32>), sqlx::Error> = sqlx::query_as(
-        "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
-                (SELECT timeline_id FROM pg_control_checkpoint())",
-    )
-    .fetch_one(&mut *conn)
-    .await;
-    match identity {
-        Ok(identity) => {
+    let value: Result<Option<String>, sqlx::Error> =
+        sqlx::query_scalar(sql).fetch_one(&mut *conn).await;
+    match value {
+        Ok(value) => {
             sqlx::raw_sql("RELEASE SAVEPOINT identity")
                 .execute(&mut *conn)
                 .await?;
-            Ok(identity)
+            Ok(value)
         }
         Err(sqlx::Error::Database(e)) => {
-            tracing::debug!(error = %e, "the server does not tell its identity");
+            tracing::debug!(error = %e, sql, "the server does not tell");
             sqlx::raw_sql("ROLLBACK TO SAVEPOINT identity")
                 .execute(&mut *conn)
                 .await?;
-            Ok((None, None))
+            Ok(None)
         }
         Err(e) => Err(e),
     }
