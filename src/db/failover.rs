@@ -124,7 +124,8 @@ pub fn timed_out(what: &str, deadline: Duration) -> sqlx::Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::db::failover::{means_server_lost, timed_out};
+    use std::time::Duration;
 
     #[test]
     fn connection_class_errors_mean_the_server_was_lost() {

@@ -11,7 +11,7 @@ use crate::harness::{spawn_app, spawn_app_from, TestApp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_preferred-item-service");
 
-fn temp_dir(name: &str) -> PathBuf {
+pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "pis-import-{name}-{}",
         uuid::Uuid::new_v4().simple()
@@ -30,7 +30,7 @@ fn command(app: &TestApp) -> Command {
     command
 }
 
-fn run(app: &TestApp, args: &[&str]) -> Output {
+pub fn run(app: &TestApp, args: &[&str]) -> Output {
     command(app).args(args).output().unwrap()
 }
 
@@ -56,7 +56,7 @@ fn generate(dir: &Path, items: u64, format: &str) {
     );
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -12,6 +12,7 @@ mod errors;
 #[path = "../harness/mod.rs"]
 mod harness;
 mod import;
+mod import_modes;
 mod items;
 mod masterdata;
 mod ops;

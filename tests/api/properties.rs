@@ -15,7 +15,7 @@ use crate::oracle::*;
 
 const CASES: u32 = 300;
 
-fn bricks_value(bricks: &[RawBrick]) -> Value {
+pub fn bricks_value(bricks: &[RawBrick]) -> Value {
     bricks
         .iter()
         .map(|(design, colours)| json!({"design_id": design, "color_codes": colours}))
@@ -23,7 +23,7 @@ fn bricks_value(bricks: &[RawBrick]) -> Value {
 }
 
 /// Replaces the catalog with `catalog`, through the bulk routes.
-async fn load(app: &TestApp, catalog: &[RawItem]) {
+pub async fn load(app: &TestApp, catalog: &[RawItem]) {
     sqlx::query("TRUNCATE items, item_bricks, master_data, signature_counts")
         .execute(&app.pool)
         .await
@@ -91,6 +91,17 @@ async fn check(
     queries: &[RawQuery],
 ) -> Result<(), TestCaseError> {
     load(app, catalog).await;
+    agrees_with_oracle(app, catalog, queries).await
+}
+
+/// Asks `queries` (each also with its bricks reversed, with both
+/// strategies) and compares every answer with the oracle's over
+/// `catalog`.
+pub async fn agrees_with_oracle(
+    app: &TestApp,
+    catalog: &[RawItem],
+    queries: &[RawQuery],
+) -> Result<(), TestCaseError> {
     for score in [false, true] {
         let queries: Vec<RawQuery> = queries
             .iter()

@@ -139,74 +139,13 @@ async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx:
     if read_only {
         return Err(super::failover::read_only_server());
     }
-    let (system, timeline) = server_identity(conn).await?;
+    let (system, timeline) = history::server_identity(conn).await?;
     let history = History {
         system,
         timeline,
         trimmed_below: trimmed as u64,
     };
     Ok((tx, xmin as u64, history))
-}
-
-/// The server's system identifier and timeline; `None` each where the
-/// server does not tell (a managed variant may not). The timeline is the
-/// one WAL is being written on, from the name of the current WAL file: a
-/// promoted standby writes on a new timeline at once, while its control
-/// file's checkpoint names the old one until its first checkpoint ends.
-async fn server_identity(
-    conn: &mut PgConnection,
-) -> Result<(Option<String>, Option<i32>), sqlx::Error> {
-    let system = optional(
-        conn,
-        "SELECT system_identifier::text FROM pg_control_system()",
-    )
-    .await?;
-    let timeline = match optional(
-        conn,
-        "SELECT (('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)::text",
-    )
-    .await?
-    {
-        Some(timeline) => Some(timeline),
-        None => {
-            optional(
-                conn,
-                "SELECT timeline_id::text FROM pg_control_checkpoint()",
-            )
-            .await?
-        }
-    };
-    Ok((system, timeline.and_then(|t| t.parse().ok())))
-}
-
-/// The one text value `sql` selects, or `None` when the server refuses it
-/// (a function a managed variant lacks or does not allow), read in a
-/// savepoint so that a refusal leaves the snapshot usable.
-async fn optional(
-    conn: &mut PgConnection,
-    sql: &'static str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::raw_sql("SAVEPOINT identity")
-        .execute(&mut *conn)
-        .await?;
-    let value: Result<Option<String>, sqlx::Error> =
-        sqlx::query_scalar(sql).fetch_one(&mut *conn).await;
-    match value {
-        Ok(value) => {
-            sqlx::raw_sql("RELEASE SAVEPOINT identity")
-                .execute(&mut *conn)
-                .await?;
-            Ok(value)
-        }
-        Err(sqlx::Error::Database(e)) => {
-            tracing::debug!(error = %e, sql, "the server does not tell");
-            sqlx::raw_sql("ROLLBACK TO SAVEPOINT identity")
-                .execute(&mut *conn)
-                .await?;
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
 }
 
 /// The feed rows at or above `below`: (sequence number, transaction id,
