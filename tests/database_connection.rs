@@ -482,3 +482,150 @@ mod chrono_free {
             .unwrap())
     }
 }
+
+/// The libpq variables for `user` with `password` over verified TLS, as
+/// ECS fills them from a secret.
+fn pg_environment(user: &str, password: &str) -> Vec<(&'static str, String)> {
+    let t = tls();
+    vec![
+        ("PGHOST", "localhost".into()),
+        ("PGPORT", t.cluster.port.to_string()),
+        ("PGUSER", user.into()),
+        ("PGPASSWORD", password.into()),
+        ("PGDATABASE", DATABASE.into()),
+        ("PGSSLMODE", "verify-full".into()),
+        ("PGSSLROOTCERT", t.ca.display().to_string()),
+    ]
+}
+
+/// A write and a read through `service`, each on a connection opened now
+/// (every connection of `user` is closed first, so each must log in).
+async fn works_on_new_connections(service: &Service, user: &str) {
+    let mut conn = admin("postgres").await;
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1")
+        .bind(user)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let id = format!("rotated-{}", uuid::Uuid::new_v4().simple());
+    let put = eventually_or(
+        Duration::from_secs(10),
+        || async {
+            let reply = client
+                .put(format!("http://127.0.0.1:{}/items/{id}", service.port))
+                .json(&serde_json::json!({"bricks": [{"design_id": 1, "color_codes": [1]}]}))
+                .send()
+                .await
+                .ok()?;
+            (reply.status() == 201).then_some(reply.status())
+        },
+        || format!("{user} could not write:\n{}", service.output()),
+    )
+    .await;
+    assert_eq!(put, 201);
+    assert_eq!(service.status(&format!("/items/{id}")).await, 200);
+}
+
+/// Secrets Manager's multi-user rotation, as the CDK app sets it up: the
+/// schema's owner runs `migrate --service-role`, the service runs as that
+/// role, and each rotation switches the secret between the role and a
+/// clone that is a member of it, changing only the password of the one
+/// the secret switches to. A task keeps connecting through the next
+/// rotation; a task started after it uses the clone.
+#[tokio::test]
+async fn multi_user_rotation_never_breaks_a_running_task() {
+    let _turn = TURN.lock().await;
+    fresh_database().await;
+    let mut conn = admin("postgres").await;
+    conn.execute("DROP ROLE IF EXISTS catalog_app_clone, catalog_app")
+        .await
+        .unwrap();
+    // The owner may create roles, as RDS's master user may.
+    conn.execute("ALTER ROLE rotating CREATEROLE")
+        .await
+        .unwrap();
+
+    let migrate = |password: &str| {
+        let t = tls();
+        Command::new(BINARY)
+            .env_clear()
+            .env("APP_ENVIRONMENT", "production")
+            .env("APP__AUTH__MODE", "off")
+            .env("APP__AUTH__ALLOW_OFF_IN_PRODUCTION", "true")
+            .env("RUST_LOG", "warn")
+            .env(
+                "DATABASE_URL",
+                format!(
+                    "postgres://rotating:first@localhost:{}/{DATABASE}?sslmode=verify-full&sslrootcert={}",
+                    t.cluster.port,
+                    t.ca.display()
+                ),
+            )
+            .env("SERVICE_ROLE_PASSWORD", password)
+            .args(["migrate", "--service-role", "catalog_app"])
+            .output()
+            .unwrap()
+    };
+    let out = migrate("app-1");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Again, with another password: the role exists, its password stays.
+    let out = migrate("not-used");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The role reads and writes rows, and can change no table.
+    let role_url = |user: &str, password: &str| {
+        let t = tls();
+        format!(
+            "postgres://{user}:{password}@localhost:{}/{DATABASE}?sslmode=verify-full&sslrootcert={}",
+            t.cluster.port,
+            t.ca.display()
+        )
+    };
+    let mut as_role = PgConnection::connect(&role_url("catalog_app", "app-1"))
+        .await
+        .expect("the role logs in with the password it was created with");
+    for ddl in [
+        "CREATE TABLE intruder (x int)",
+        "DROP TABLE items",
+        "ALTER TABLE items ADD COLUMN x int",
+    ] {
+        let refused = as_role.execute(ddl).await.unwrap_err();
+        let code = refused.as_database_error().and_then(|e| e.code()).unwrap();
+        assert!(code == "42501" || code == "42P01", "{ddl}: {refused}");
+    }
+    drop(as_role);
+
+    let mut first = Service::start(&pg_environment("catalog_app", "app-1"));
+    first.ready().await;
+    works_on_new_connections(&first, "catalog_app").await;
+
+    // Rotation 1: the clone is created with a new password; the secret now
+    // names the clone. The running task's password still works.
+    conn.execute("CREATE ROLE catalog_app_clone LOGIN PASSWORD 'app-2'")
+        .await
+        .unwrap();
+    conn.execute("GRANT catalog_app TO catalog_app_clone")
+        .await
+        .unwrap();
+    works_on_new_connections(&first, "catalog_app").await;
+    let mut second = Service::start(&pg_environment("catalog_app_clone", "app-2"));
+    second.ready().await;
+    works_on_new_connections(&second, "catalog_app_clone").await;
+
+    // Rotation 2 changes the role's password; the task started after
+    // rotation 1 is untouched. (A task started before rotation 1 must have
+    // been replaced by now: one rotation period, 30 days, is its bound.)
+    conn.execute("ALTER ROLE catalog_app PASSWORD 'app-3'")
+        .await
+        .unwrap();
+    works_on_new_connections(&second, "catalog_app_clone").await;
+}

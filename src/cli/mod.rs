@@ -27,7 +27,15 @@ pub enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Apply the database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Also create this login role for the service (unless it exists)
+        /// and grant it rows of every table and nothing else, so that the
+        /// service can run as a role that changes no table. Its password
+        /// is read from `SERVICE_ROLE_PASSWORD` and used only when the
+        /// role is created: afterwards rotation owns it.
+        #[arg(long)]
+        service_role: Option<String>,
+    },
     /// Probe /health/ready on the local server; exit 0 when ready.
     Healthcheck {
         /// Probe /health/live instead: whether the process serves HTTP,
@@ -88,12 +96,21 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             };
             healthcheck(settings.server.port, path, Duration::from_secs(timeout)).await
         }
-        Command::Migrate => {
+        Command::Migrate { service_role } => {
             let settings = Settings::load()?;
             telemetry::init(settings.log_format(), "info");
             let pool = db::connect(settings.database_target()).await?.pool;
             db::migrate(&pool).await?;
             tracing::info!("migrations applied");
+            if let Some(role) = service_role {
+                let password = std::env::var("SERVICE_ROLE_PASSWORD").map_err(|_| {
+                    anyhow::anyhow!(
+                        "--service-role needs the role's password in SERVICE_ROLE_PASSWORD"
+                    )
+                })?;
+                let outcome = db::roles::grant_service_role(&pool, &role, &password).await?;
+                tracing::info!(role, ?outcome, "the service role has its privileges");
+            }
             Ok(())
         }
         Command::Generate {

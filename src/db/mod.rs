@@ -8,6 +8,7 @@ mod health;
 pub mod items;
 pub mod master_data;
 pub mod preferred_item;
+pub mod roles;
 
 pub use demo::seed_demo_data;
 pub use health::HealthCheck;
@@ -150,9 +151,16 @@ pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
 
 /// Applies the embedded migrations. sqlx holds a PostgreSQL advisory lock
 /// while it migrates, so replicas that start together apply each migration
-/// once and the others wait.
+/// once and the others wait. When every migration is applied already,
+/// nothing is run: the service may connect as a role that can change no
+/// table (`roles`), which could not even check through sqlx's
+/// `CREATE TABLE IF NOT EXISTS`.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    if all_applied(pool).await {
+        tracing::debug!("every migration is applied");
+        return Ok(());
+    }
     // A migration may rewrite a large table: it runs without the request
     // statement timeout, on a connection of its own.
     let mut connection = pool
@@ -166,7 +174,32 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query("RESET statement_timeout")
         .execute(&mut *connection)
         .await?;
-    applied.context("applying database migrations")
+    applied.context(
+        "applying database migrations (a role that cannot change tables cannot apply them: \
+         run `migrate` as the schema's owner first)",
+    )
+}
+
+/// Whether every embedded migration is recorded as applied, with the
+/// checksum it has here. Any doubt (no table yet, a failed or changed
+/// migration) is `false`, and sqlx decides.
+async fn all_applied(pool: &PgPool) -> bool {
+    let recorded: Result<Vec<(i64, Vec<u8>)>, sqlx::Error> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await;
+    let Ok(recorded) = recorded else {
+        return false;
+    };
+    let recorded: std::collections::HashMap<i64, Vec<u8>> = recorded.into_iter().collect();
+    MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .all(|m| {
+            recorded
+                .get(&m.version)
+                .is_some_and(|checksum| checksum.as_slice() == &*m.checksum)
+        })
 }
 
 /// Waits until the database answers, for at most `patience`. Used at start

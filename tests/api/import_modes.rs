@@ -167,6 +167,37 @@ async fn import(
     Ok(())
 }
 
+/// The tables hold exactly `catalog`: its identifiers, and its master
+/// data, as (identifier, status, price in ten-thousandths).
+async fn tables_hold(app: &TestApp, catalog: &[RawItem]) -> Result<(), TestCaseError> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT identifier FROM items")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let mut ids = ids;
+    ids.sort();
+    let mut expected_ids: Vec<String> = catalog.iter().map(|i| i.id.clone()).collect();
+    expected_ids.sort();
+    prop_assert_eq!(ids, expected_ids);
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT identifier, status, (price * 10000)::int8 FROM master_data")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let mut rows = rows;
+    rows.sort();
+    let mut expected: Vec<(String, String, i64)> = catalog
+        .iter()
+        .filter_map(|i| {
+            let (status, price) = i.master_data?;
+            Some((i.id.clone(), STATUSES[status].to_owned(), price))
+        })
+        .collect();
+    expected.sort();
+    prop_assert_eq!(rows, expected);
+    Ok(())
+}
+
 fn every_mode_and_file_agrees_with_the_oracle(source: Source) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -189,6 +220,7 @@ fn every_mode_and_file_agrees_with_the_oracle(source: Source) {
                         import(&app, &before, &incoming, replace, files, csv).await?;
                         app.settle().await;
                         let after = expected(&before, &incoming, replace, files);
+                        tables_hold(&app, &after).await?;
                         agrees_with_oracle(&app, &after, &queries).await
                     })
                 });

@@ -31,6 +31,10 @@ const BINARY = "/usr/local/bin/preferred-item-service";
 /** The VPC's address range: fixed, so that rules naming it are plain. */
 export const VPC_CIDR = "10.40.0.0/16";
 const DATABASE_NAME = "catalog";
+/** The role the service runs as: rows of every table, no DDL. `migrate
+ * --service-role` creates it and grants it; its secret rotates with
+ * multi-user rotation. */
+export const SERVICE_ROLE = "catalog_app";
 
 /** An ECR image through its repository, so that the execution role is
  * granted the pull; any other registry as it is. */
@@ -138,6 +142,24 @@ export class ServiceStack extends Stack {
     });
     const secret = this.database.secret!;
     this.database.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    // The service's own credentials. Multi-user rotation alternates the
+    // secret between the role and a clone (a member of it), changing only
+    // the password of the one it switches to: the password a running task
+    // read at start stays valid for a whole rotation period after the
+    // secret moves on, so rotation never breaks a running task; a task
+    // started later reads the new pair. Tasks are replaced by every
+    // deployment, well within 30 days. The first rotation waits one
+    // period: the role exists once the first task's migrate container
+    // has run.
+    const serviceSecret = new rds.DatabaseSecret(this, "ServiceSecret", {
+      username: SERVICE_ROLE,
+      masterSecret: secret,
+    }).attach(this.database);
+    this.database.addRotationMultiUser("ServiceRotation", {
+      secret: serviceSecret,
+      automaticallyAfter: Duration.days(30),
+      rotateImmediatelyOnUpdate: false,
+    });
 
     // The task: the image, the secret's fields as PG* variables, TLS with
     // verify-full against the RDS bundle, liveness as the container health
@@ -168,12 +190,32 @@ export class ServiceStack extends Stack {
       RUST_LOG: "info",
     };
     const secrets = {
+      PGHOST: ecs.Secret.fromSecretsManager(serviceSecret, "host"),
+      PGPORT: ecs.Secret.fromSecretsManager(serviceSecret, "port"),
+      PGUSER: ecs.Secret.fromSecretsManager(serviceSecret, "username"),
+      PGPASSWORD: ecs.Secret.fromSecretsManager(serviceSecret, "password"),
+      APP__AUTH__KEYS: ecs.Secret.fromSsmParameter(apiKeys),
+    };
+    // Migrations run as the schema's owner (the master user), which also
+    // creates and grants the service role.
+    const ownerSecrets = {
       PGHOST: ecs.Secret.fromSecretsManager(secret, "host"),
       PGPORT: ecs.Secret.fromSecretsManager(secret, "port"),
       PGUSER: ecs.Secret.fromSecretsManager(secret, "username"),
       PGPASSWORD: ecs.Secret.fromSecretsManager(secret, "password"),
-      APP__AUTH__KEYS: ecs.Secret.fromSsmParameter(apiKeys),
+      SERVICE_ROLE_PASSWORD: ecs.Secret.fromSecretsManager(serviceSecret, "password"),
     };
+    const migrateEnvironment = {
+      APP_ENVIRONMENT: "production",
+      PGDATABASE: DATABASE_NAME,
+      PGSSLMODE: "verify-full",
+      PGSSLROOTCERT: RDS_CA_BUNDLE,
+      // It serves nothing, so it needs no keys: auth off, on purpose.
+      APP__AUTH__MODE: "off",
+      APP__AUTH__ALLOW_OFF_IN_PRODUCTION: "true",
+      RUST_LOG: "info",
+    };
+    const migrateCommand = ["migrate", "--service-role", SERVICE_ROLE];
     const image = containerImage(this, s.image);
 
     // Sizes from BENCHMARKS.md: at 1M items the catalog in memory keeps the
@@ -206,9 +248,23 @@ export class ServiceStack extends Stack {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: "service" }),
     });
     container.addUlimits({ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 });
+    // Each task first applies migrations and grants the service role (as
+    // the owner; a no-op when nothing changed), then the service starts
+    // as the role: a first deployment needs no manual step.
+    const init = task.addContainer("migrate", {
+      image,
+      command: migrateCommand,
+      essential: false,
+      environment: migrateEnvironment,
+      secrets: ownerSecrets,
+      readonlyRootFilesystem: true,
+      user: "10001:10001",
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: "migrate" }),
+    });
+    container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
 
-    // The one-off migration task: `migrate`, with the same image and
-    // database settings. Run it before a rollout (README).
+    // The one-off migration task: the same `migrate`, for operators who
+    // apply a migration before a rollout (README).
     const migrate = new ecs.FargateTaskDefinition(this, "MigrateTask", {
       cpu: 256,
       memoryLimitMiB: 512,
@@ -216,15 +272,9 @@ export class ServiceStack extends Stack {
     });
     migrate.addContainer("migrate", {
       image,
-      command: ["migrate"],
-      // It serves nothing, so it needs no keys: auth off, on purpose.
-      environment: { APP_ENVIRONMENT: "production", PGDATABASE: DATABASE_NAME, PGSSLMODE: "verify-full", PGSSLROOTCERT: RDS_CA_BUNDLE, APP__AUTH__MODE: "off", APP__AUTH__ALLOW_OFF_IN_PRODUCTION: "true", RUST_LOG: "info" },
-      secrets: {
-        PGHOST: secrets.PGHOST,
-        PGPORT: secrets.PGPORT,
-        PGUSER: secrets.PGUSER,
-        PGPASSWORD: secrets.PGPASSWORD,
-      },
+      command: migrateCommand,
+      environment: migrateEnvironment,
+      secrets: ownerSecrets,
       readonlyRootFilesystem: true,
       user: "10001:10001",
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: "migrate" }),

@@ -71,14 +71,14 @@ test("the container checks liveness, stops after the grace, and has the benchmar
     Cpu: "1024",
     Memory: "2048",
     RuntimePlatform: { CpuArchitecture: "X86_64", OperatingSystemFamily: "LINUX" },
-    ContainerDefinitions: [
+    ContainerDefinitions: Match.arrayWith([
       Match.objectLike({
         HealthCheck: Match.objectLike({
           Command: ["CMD", "/usr/local/bin/preferred-item-service", "healthcheck", "--live"],
         }),
         StopTimeout: 40,
       }),
-    ],
+    ]),
   });
 });
 
@@ -107,10 +107,11 @@ test("outside production, Multi-AZ and deletion protection are off", () => {
 });
 
 test("credentials live in Secrets Manager, rotate, and reach the tasks as PG* with verify-full", () => {
-  t.resourceCountIs("AWS::SecretsManager::Secret", 1);
-  t.hasResourceProperties("AWS::SecretsManager::RotationSchedule", {
-    RotationRules: { ScheduleExpression: "rate(30 days)" },
-  });
+  // The master user's, and the service role's.
+  t.resourceCountIs("AWS::SecretsManager::Secret", 2);
+  const schedules = Object.values(resources("AWS::SecretsManager::RotationSchedule"));
+  assert.equal(schedules.length, 2);
+  assert.ok(schedules.every((r) => r.Properties.RotationRules.ScheduleExpression === "rate(30 days)"));
   const task = Object.values(resources("AWS::ECS::TaskDefinition")).find((r) =>
     r.Properties.ContainerDefinitions[0].Name === "service",
   );
@@ -118,6 +119,8 @@ test("credentials live in Secrets Manager, rotate, and reach the tasks as PG* wi
   const secrets = Object.fromEntries(container.Secrets.map((s: any) => [s.Name, JSON.stringify(s.ValueFrom)]));
   for (const [name, field] of [["PGHOST", "host"], ["PGPORT", "port"], ["PGUSER", "username"], ["PGPASSWORD", "password"]]) {
     assert.match(secrets[name], new RegExp(`:${field}::`), name);
+    // The service runs as its own role, never as the master user.
+    assert.match(secrets[name], /ServiceSecretAttachment/, name);
   }
   assert.ok(secrets.APP__AUTH__KEYS);
   const env = Object.fromEntries(container.Environment.map((e: any) => [e.Name, e.Value]));
@@ -144,16 +147,17 @@ test("security groups grant the least access that works", () => {
   assert.ok(taskRules.some((r) => r.FromPort === 9090 && r.CidrIp === "10.40.0.0/16"), "metrics from the VPC only");
   assert.ok(taskRules.every((r) => r.FromPort === 8080 || (r.FromPort === 9090 && r.CidrIp === "10.40.0.0/16")));
   const dbRules = to(db);
-  // The tasks, and the rotation function on the database's own port.
-  assert.equal(dbRules.length, 2);
+  // The tasks, and the two rotation functions on the database's own port.
+  assert.equal(dbRules.length, 3);
   assert.ok(dbRules.every((r) => r.SourceSecurityGroupId && !r.CidrIp), "the database admits groups, not ranges");
   assert.ok(dbRules.some((r) => r.FromPort === 5432 && JSON.stringify(r.SourceSecurityGroupId).includes(task)));
   assert.ok(dbRules.some((r) => JSON.stringify(r.SourceSecurityGroupId).includes("RotationSingleUser")));
+  assert.ok(dbRules.some((r) => JSON.stringify(r.SourceSecurityGroupId).includes("ServiceRotation")));
 });
 
 test("a one-off migration task runs `migrate`", () => {
   t.hasResourceProperties("AWS::ECS::TaskDefinition", {
-    ContainerDefinitions: [Match.objectLike({ Name: "migrate", Command: ["migrate"] })],
+    ContainerDefinitions: [Match.objectLike({ Name: "migrate", Command: ["migrate", "--service-role", "catalog_app"] })],
   });
   assert.ok(t.findOutputs("MigrateTaskDefinition"));
 });
@@ -196,4 +200,41 @@ test("cdk-nag's AWS Solutions pack reports nothing that is not acknowledged with
   const text = JSON.stringify(report);
   assert.ok(!/"status":\s*"failure"/i.test(text), text.slice(0, 2000));
   assert.ok(text.includes("AwsSolutions"), "the pack ran");
+});
+
+test("the service role's secret rotates with multi-user rotation, so rotation never breaks a running task", () => {
+  // Multi-user rotation alternates between the role and a clone and changes
+  // only the password of the one it switches to: the pair a running task
+  // read at start stays valid for a whole rotation period after the secret
+  // moves on (tests/database_connection.rs,
+  // multi_user_rotation_never_breaks_a_running_task).
+  const template = t.toJSON();
+  const serviceSchedule = Object.values(resources("AWS::SecretsManager::RotationSchedule")).find((r) =>
+    JSON.stringify(r.Properties.SecretId).includes("ServiceSecretAttachment"),
+  );
+  assert.ok(serviceSchedule, "the service secret has a rotation schedule");
+  const lambda = JSON.stringify(serviceSchedule.Properties.RotationLambdaARN);
+  const application = Object.entries(resources("AWS::Serverless::Application")).find(([id]) => lambda.includes(id));
+  assert.ok(application, "the schedule uses a rotation application of the stack");
+  const mapping = application[1].Properties.Location.ApplicationId["Fn::FindInMap"][0];
+  assert.match(JSON.stringify(template.Mappings[mapping]), /SecretsManagerRDSPostgreSQLRotationMultiUser/);
+  // The service secret names the role, and rotates with the master secret's
+  // rights (the rotation function logs in as the master user).
+  const serviceSecret = Object.entries(resources("AWS::SecretsManager::Secret")).find(([id]) => id.startsWith("ServiceSecret"))!;
+  assert.match(JSON.stringify(serviceSecret[1].Properties.GenerateSecretString.SecretStringTemplate), /catalog_app.*masterarn/);
+});
+
+test("each task first migrates and grants the service role as the owner, then serves as the role", () => {
+  const task = Object.values(resources("AWS::ECS::TaskDefinition")).find((r) =>
+    r.Properties.ContainerDefinitions[0].Name === "service",
+  );
+  const [service, migrate] = task.Properties.ContainerDefinitions;
+  assert.equal(migrate.Name, "migrate");
+  assert.deepEqual(migrate.Command, ["migrate", "--service-role", "catalog_app"]);
+  assert.equal(migrate.Essential, false);
+  assert.deepEqual(service.DependsOn, [{ ContainerName: "migrate", Condition: "SUCCESS" }]);
+  const secrets = Object.fromEntries(migrate.Secrets.map((s: any) => [s.Name, JSON.stringify(s.ValueFrom)]));
+  assert.match(secrets.PGUSER, /DatabaseSecretAttachment/);
+  assert.match(secrets.SERVICE_ROLE_PASSWORD, /ServiceSecretAttachment.*:password::/);
+  assert.ok(!migrate.Secrets.some((s: any) => s.Name === "APP__AUTH__KEYS"), "the migrate container gets no API keys");
 });
