@@ -4,15 +4,11 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::store::Store;
 use super::{Follower, MemoryCatalog};
-use crate::db::catalog_feed::{self, CatalogRow, Changes};
+use crate::db::catalog_feed::{self, Changes};
 use crate::db::{self, failover};
-
-/// Rows per batch handed from the snapshot reader to the store builder.
-const BATCH: usize = 4096;
 
 impl MemoryCatalog {
     /// Loads the first snapshot, then follows the feed until dropped: on
@@ -109,55 +105,11 @@ impl MemoryCatalog {
         };
         match changes {
             Changes::Reload => {
-                let loading = Instant::now();
-                // Rows are decoded here and stored on a thread of their
-                // own, in batches, so that both cores work on a large load.
-                let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
-                let builder = tokio::task::spawn_blocking(move || {
-                    let mut store = Store::default();
-                    for batch in batches {
-                        for row in &batch {
-                            store.push(row);
-                        }
-                    }
-                    let indexing = Instant::now();
-                    store.finish();
-                    (store, indexing.elapsed())
-                });
-                let mut batch = Vec::with_capacity(BATCH);
-                let loaded = db::within(
-                    self.options.snapshot_timeout,
-                    catalog_feed::snapshot(&self.pool, |row| {
-                        batch.push(row);
-                        if batch.len() == BATCH {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                            let _ = sender.send(full);
-                        }
-                    }),
-                )
-                .await;
-                let _ = sender.send(batch);
-                drop(sender);
-                let streamed = loading.elapsed();
-                let (store, indexing) = builder.await?;
-                let position = loaded?;
-                let (items, bytes) = (store.items(), store.heap_bytes());
-                let replaced = std::mem::replace(
-                    &mut *self.store.write().unwrap_or_else(|e| e.into_inner()),
-                    store,
-                );
-                // While a snapshot loads, the old one keeps answering: the
-                // process holds both for a moment. Give the old one back.
-                drop(replaced);
-                crate::heap::release_free_memory();
-                tracing::info!(
-                    items,
-                    heap_mib = bytes / (1024 * 1024),
-                    seconds = loading.elapsed().as_secs_f64(),
-                    streamed_seconds = streamed.as_secs_f64(),
-                    indexing_seconds = indexing.as_secs_f64(),
-                    "catalog snapshot loaded"
-                );
+                let position = if self.is_loaded() {
+                    self.reconcile().await?
+                } else {
+                    self.load_fresh().await?
+                };
                 self.version.store(position.below, Ordering::Release);
                 follower.position = Some(position);
                 self.snapshot_loads.fetch_add(1, Ordering::Relaxed);

@@ -16,6 +16,7 @@
 
 mod digest;
 mod follower;
+mod reload;
 mod store;
 
 use digest::Digester;

@@ -20,7 +20,10 @@ use crate::domain::{
 
 mod exact;
 mod layout;
+mod reconcile;
 mod slots;
+
+pub use reconcile::Reconciler;
 
 use exact::{ExactIndex, Group};
 use slots::{Span, DISCONTINUED, NO_MASTER_DATA};
@@ -102,20 +105,50 @@ impl Store {
             + self.exact.values().map(Group::heap_bytes).sum::<usize>()
     }
 
-    /// Makes the store hold `row` for `identifier`, or nothing when `None`.
-    pub fn apply(&mut self, identifier: &str, row: Option<&CatalogRow>) {
+    /// Makes the store hold `row` for `identifier`, or nothing when `None`;
+    /// the slot that holds it now. Slots never move (compaction rewrites
+    /// only the arenas).
+    pub fn apply(&mut self, identifier: &str, row: Option<&CatalogRow>) -> Option<u32> {
         if let Some(slot) = self.find(identifier) {
             self.unindex(slot);
             self.release(slot);
         }
-        if let Some(row) = row {
-            if let Some(slot) = self.put(row) {
-                self.index(slot);
-            }
+        let slot = row.and_then(|row| self.put(row));
+        if let Some(slot) = slot {
+            self.index(slot);
         }
         if self.garbage > 1024 * 1024 && self.garbage > self.names.len() + self.brick_refs.len() {
             self.compact();
         }
+        slot
+    }
+
+    /// The slot of `row`'s identifier when the store holds exactly `row`
+    /// there (bricks in order, signature, status and price), without
+    /// building anything.
+    pub fn slot_holding(&self, row: &CatalogRow) -> Option<u32> {
+        let slot = self.find(&row.identifier)?;
+        let s = slot as usize;
+        let master_data = (self.status[s] != NO_MASTER_DATA)
+            .then(|| (Status::ALL[self.status[s] as usize], self.price[s]));
+        if self.signature[s] != row.signature || master_data != row.master_data {
+            return None;
+        }
+        let refs = &self.brick_refs[self.item_bricks[s].range()];
+        if refs.len() != row.designs.len() {
+            return None;
+        }
+        let mut colors = row.colors.iter();
+        for ((&b, &design), &n) in refs.iter().zip(&row.designs).zip(&row.color_counts) {
+            let values = &self.brick_values[self.brick_values_at[b as usize].range()];
+            if values[0] != design
+                || values.len() != n as usize + 1
+                || !values[1..].iter().eq(colors.by_ref().take(n as usize))
+            {
+                return None;
+            }
+        }
+        colors.next().is_none().then_some(slot)
     }
 
     /// Every item, as the rows it was built from, in identifier order.

@@ -1,7 +1,7 @@
 //! The store built at once and the store kept by single changes hold the
 //! same rows and give the same shortlists; compaction changes neither.
 
-use super::Store;
+use super::{Reconciler, Store};
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Brick, BrickSet, MatchMode, PreferredItemQuery, Price, Status};
 
@@ -127,4 +127,51 @@ fn compaction_changes_neither_rows_nor_answers() {
     assert_eq!(store.garbage, 0);
     assert_eq!(store.rows(), rows);
     assert_eq!(answers(&store, &asked), before);
+}
+
+#[test]
+fn reconciling_in_place_reaches_what_a_fresh_build_of_the_snapshot_holds() {
+    let mut rng = Rng(23);
+    for round in 0..20 {
+        // A store of 300 items; a snapshot that keeps some exactly, changes
+        // some, drops some and adds others.
+        let mut store = Store::default();
+        let mut snapshot = std::collections::BTreeMap::new();
+        for n in 0..300 {
+            let id = format!("item{n}");
+            let r = row(&id, bricks(&mut rng), &mut rng);
+            store.apply(&id, Some(&r));
+            match rng.below(4) {
+                0 => {}
+                1 => {
+                    snapshot.insert(id.clone(), row(&id, bricks(&mut rng), &mut rng));
+                }
+                _ => {
+                    snapshot.insert(id, r);
+                }
+            }
+        }
+        for n in 300..300 + rng.below(100) {
+            let id = format!("item{n}");
+            snapshot.insert(id.clone(), row(&id, bricks(&mut rng), &mut rng));
+        }
+        let rows: Vec<CatalogRow> = snapshot.values().cloned().collect();
+        let mut reconciler = Reconciler::new(&store);
+        for batch in rows.chunks(1 + round * 7) {
+            reconciler.apply(&mut store, batch);
+        }
+        for name in reconciler.gone(&store, 0..reconciler.slots()) {
+            store.apply(&name, None);
+        }
+        let built = Store::build(rows);
+        assert_eq!(store.rows(), built.rows());
+        assert_eq!(store.items(), built.items());
+        let asked = queries(&mut rng);
+        assert_eq!(answers(&store, &asked), answers(&built, &asked));
+        // Reconciling with the same snapshot again changes nothing.
+        let mut again = Reconciler::new(&store);
+        again.apply(&mut store, &built.rows());
+        assert_eq!(again.changed, 0);
+        assert!(again.gone(&store, 0..again.slots()).is_empty());
+    }
 }

@@ -1,0 +1,126 @@
+//! Loading a snapshot: the first one builds the store from scratch; later
+//! ones (after a bulk load, a `TRUNCATE`, trimmed rows or another history)
+//! bring the loaded store to the snapshot in place (`Reconciler`), so that
+//! the process never holds two copies of the catalog and readers wait for
+//! one small batch at a time, never for the whole load.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::store::{Reconciler, Store};
+use super::MemoryCatalog;
+use crate::db;
+use crate::db::catalog_feed::{self, CatalogRow, Position};
+
+/// Rows per batch handed from the snapshot reader to the store builder.
+const BATCH: usize = 4096;
+/// Rows applied per hold of the store's lock while reconciling: small, so
+/// that an answer never waits long behind a batch of changed items.
+const RECONCILE_BATCH: usize = 512;
+/// Slots looked at per hold of the store's read lock while collecting the
+/// items a snapshot no longer holds.
+const SLICE: usize = 4096;
+
+impl MemoryCatalog {
+    /// Builds a store from a snapshot and puts it in place. Rows are
+    /// decoded here and stored on a thread of their own, in batches, so
+    /// that both cores work on a large load.
+    pub(super) async fn load_fresh(&self) -> anyhow::Result<Position> {
+        let loading = Instant::now();
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
+        let builder = tokio::task::spawn_blocking(move || {
+            let mut store = Store::default();
+            for batch in batches {
+                for row in &batch {
+                    store.push(row);
+                }
+            }
+            let indexing = Instant::now();
+            store.finish();
+            (store, indexing.elapsed())
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let loaded = db::within(
+            self.options.snapshot_timeout,
+            catalog_feed::snapshot(&self.pool, |row| {
+                batch.push(row);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    let _ = sender.send(full);
+                }
+            }),
+        )
+        .await;
+        let _ = sender.send(batch);
+        drop(sender);
+        let streamed = loading.elapsed();
+        let (store, indexing) = builder.await?;
+        let position = loaded?;
+        let (items, bytes) = (store.items(), store.heap_bytes());
+        let replaced = std::mem::replace(
+            &mut *self.store.write().unwrap_or_else(|e| e.into_inner()),
+            store,
+        );
+        drop(replaced);
+        crate::heap::release_free_memory();
+        tracing::info!(
+            items,
+            heap_mib = bytes / (1024 * 1024),
+            seconds = loading.elapsed().as_secs_f64(),
+            streamed_seconds = streamed.as_secs_f64(),
+            indexing_seconds = indexing.as_secs_f64(),
+            "catalog snapshot loaded"
+        );
+        Ok(position)
+    }
+
+    /// Brings the loaded store to a snapshot in place. While it runs,
+    /// answers see each item either as it was or as the snapshot holds it;
+    /// the catalog version moves only when it is done. A read that fails
+    /// half-way leaves the position where it was, so the next read loads
+    /// the snapshot again.
+    pub(super) async fn reconcile(&self) -> anyhow::Result<Position> {
+        let loading = Instant::now();
+        let write = || self.store.write().unwrap_or_else(|e| e.into_inner());
+        let mut reconciler = Reconciler::new(&self.store.read().unwrap_or_else(|e| e.into_inner()));
+        let mut batch = Vec::with_capacity(RECONCILE_BATCH);
+        let position = db::within(
+            self.options.snapshot_timeout,
+            catalog_feed::snapshot(&self.pool, |row| {
+                batch.push(row);
+                if batch.len() == RECONCILE_BATCH {
+                    reconciler.apply(&mut write(), &batch);
+                    batch.clear();
+                }
+            }),
+        )
+        .await?;
+        reconciler.apply(&mut write(), &batch);
+        let mut gone = Vec::new();
+        for start in (0..reconciler.slots()).step_by(SLICE) {
+            let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+            gone.extend(reconciler.gone(&store, start..start + SLICE));
+        }
+        for names in gone.chunks(RECONCILE_BATCH) {
+            let mut store = write();
+            for name in names {
+                store.apply(name, None);
+            }
+        }
+        let (items, bytes) = {
+            let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+            (store.items(), store.heap_bytes())
+        };
+        tracing::info!(
+            items,
+            changed = reconciler.changed,
+            removed = gone.len(),
+            heap_mib = bytes / (1024 * 1024),
+            seconds = loading.elapsed().as_secs_f64(),
+            "catalog snapshot loaded in place"
+        );
+        self.changes_applied
+            .fetch_add(reconciler.changed + gone.len() as u64, Ordering::Relaxed);
+        Ok(position)
+    }
+}
