@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use super::{Follower, MemoryCatalog};
 use crate::db::catalog_feed::{self, Changes};
-use crate::db::{self, failover};
+use crate::db::failover;
+use sqlx::{Connection, PgConnection};
 
 impl MemoryCatalog {
     /// Loads the first snapshot, then follows the feed until dropped: on
@@ -89,16 +90,51 @@ impl MemoryCatalog {
         }
     }
 
-    /// One read of the feed (or a snapshot load), applied.
+    /// One read of the feed (or a snapshot load), applied, on the
+    /// follower's own connection; a failed read closes it.
     pub(super) async fn poll(&self, follower: &mut Follower) -> anyhow::Result<()> {
+        let result = self.poll_on(follower).await;
+        if result.is_err() {
+            follower.connection = None;
+        }
+        result
+    }
+
+    /// The follower's connection: the open one, unless a failover mark
+    /// came since it was opened.
+    async fn connection<'f>(
+        &self,
+        held: &'f mut Option<(PgConnection, u64)>,
+    ) -> anyhow::Result<&'f mut PgConnection> {
+        let generation = failover::generation();
+        if held
+            .as_ref()
+            .is_some_and(|(_, opened)| *opened != generation)
+        {
+            *held = None;
+        }
+        if held.is_none() {
+            let options = (*self.pool.connect_options()).clone();
+            let connection = bounded(
+                self.options.read_timeout,
+                PgConnection::connect_with(&options),
+            )
+            .await?;
+            *held = Some((connection, generation));
+        }
+        Ok(&mut held.as_mut().expect("connected above").0)
+    }
+
+    async fn poll_on(&self, follower: &mut Follower) -> anyhow::Result<()> {
         let number = self.started.fetch_add(1, Ordering::AcqRel) + 1;
         let began = self.epoch.elapsed();
+        let conn = self.connection(&mut follower.connection).await?;
         let changes = match &follower.position {
             None => Changes::Reload,
             Some(position) => {
-                db::within(
+                bounded(
                     self.options.read_timeout,
-                    catalog_feed::changes(&self.pool, position),
+                    catalog_feed::changes(conn, position),
                 )
                 .await?
             }
@@ -106,9 +142,9 @@ impl MemoryCatalog {
         match changes {
             Changes::Reload => {
                 let position = if self.is_loaded() {
-                    self.reconcile().await?
+                    self.reconcile(conn).await?
                 } else {
-                    self.load_fresh().await?
+                    self.load_fresh(conn).await?
                 };
                 self.version.store(position.below, Ordering::Release);
                 follower.position = Some(position);
@@ -135,5 +171,24 @@ impl MemoryCatalog {
             tracing::info!("the catalog follows the database");
         }
         Ok(())
+    }
+}
+
+/// A read of the follower's that took longer than its bound: the replica
+/// is not known to be current. Not a sign of a lost server by itself (a
+/// read may be slow under load), so it marks nothing: only the follower's
+/// own connection is closed.
+#[derive(Debug, thiserror::Error)]
+#[error("a read of the catalog took longer than {0:?}")]
+pub(super) struct ReadTimedOut(pub Duration);
+
+/// `work` within `bound`, else `ReadTimedOut`.
+pub(super) async fn bounded<T>(
+    bound: Duration,
+    work: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(bound, work).await {
+        Ok(done) => Ok(done?),
+        Err(_) => Err(ReadTimedOut(bound).into()),
     }
 }

@@ -24,7 +24,7 @@ pub use digest::{database_digest, digest};
 
 use store::Store;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -58,6 +58,11 @@ struct Follower {
     position: Option<Position>,
     /// The number of the last poll that finished.
     completed: u64,
+    /// The follower's own connection, outside the pool, and the failover
+    /// mark it was opened under (`db::failover::generation`). Closed after
+    /// any failed read, and reopened after a mark: a read that timed out
+    /// costs this one connection, never the pool's.
+    connection: Option<(PgConnection, u64)>,
 }
 
 pub struct MemoryCatalog {
@@ -104,6 +109,7 @@ impl MemoryCatalog {
             follower: Mutex::new(Follower {
                 position: None,
                 completed: 0,
+                connection: None,
             }),
             started: AtomicU64::new(0),
             wake: Notify::new(),

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use super::store::{Reconciler, Store};
 use super::MemoryCatalog;
-use crate::db;
+use sqlx::PgConnection;
+
+use super::follower::bounded;
 use crate::db::catalog_feed::{self, CatalogRow, Position};
 
 /// Rows per batch handed from the snapshot reader to the store builder.
@@ -25,7 +27,7 @@ impl MemoryCatalog {
     /// Builds a store from a snapshot and puts it in place. Rows are
     /// decoded here and stored on a thread of their own, in batches, so
     /// that both cores work on a large load.
-    pub(super) async fn load_fresh(&self) -> anyhow::Result<Position> {
+    pub(super) async fn load_fresh(&self, conn: &mut PgConnection) -> anyhow::Result<Position> {
         let loading = Instant::now();
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
         let builder = tokio::task::spawn_blocking(move || {
@@ -40,9 +42,9 @@ impl MemoryCatalog {
             (store, indexing.elapsed())
         });
         let mut batch = Vec::with_capacity(BATCH);
-        let loaded = db::within(
+        let loaded = bounded(
             self.options.snapshot_timeout,
-            catalog_feed::snapshot(&self.pool, |row| {
+            catalog_feed::snapshot(conn, |row| {
                 batch.push(row);
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -79,14 +81,14 @@ impl MemoryCatalog {
     /// the catalog version moves only when it is done. A read that fails
     /// half-way leaves the position where it was, so the next read loads
     /// the snapshot again.
-    pub(super) async fn reconcile(&self) -> anyhow::Result<Position> {
+    pub(super) async fn reconcile(&self, conn: &mut PgConnection) -> anyhow::Result<Position> {
         let loading = Instant::now();
         let write = || self.store.write().unwrap_or_else(|e| e.into_inner());
         let mut reconciler = Reconciler::new(&self.store.read().unwrap_or_else(|e| e.into_inner()));
         let mut batch = Vec::with_capacity(RECONCILE_BATCH);
-        let position = db::within(
+        let position = bounded(
             self.options.snapshot_timeout,
-            catalog_feed::snapshot(&self.pool, |row| {
+            catalog_feed::snapshot(conn, |row| {
                 batch.push(row);
                 if batch.len() == RECONCILE_BATCH {
                     reconciler.apply(&mut write(), &batch);

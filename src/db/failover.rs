@@ -26,7 +26,7 @@ fn epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
 
-fn generation() -> &'static watch::Sender<u64> {
+fn sender() -> &'static watch::Sender<u64> {
     static GENERATION: OnceLock<watch::Sender<u64>> = OnceLock::new();
     GENERATION.get_or_init(|| watch::channel(0).0)
 }
@@ -70,7 +70,7 @@ pub fn mark(reason: &str) {
         );
     }
     MARKS.fetch_add(1, Ordering::Relaxed);
-    generation().send_modify(|g| *g += 1);
+    sender().send_modify(|g| *g += 1);
 }
 
 /// Whether a connection of this age was open at the last mark; counts the
@@ -92,7 +92,13 @@ pub fn is_stale(meta: &PoolConnectionMetadata) -> bool {
 /// Changes on every mark: long-lived connections outside the pool (the
 /// catalog's listener) reconnect when it does.
 pub fn marks() -> watch::Receiver<u64> {
-    generation().subscribe()
+    sender().subscribe()
+}
+
+/// How many marks there have been: a connection kept outside the pool
+/// compares it with the count when it was opened.
+pub fn generation() -> u64 {
+    *sender().borrow()
 }
 
 /// Connections closed because they were open at a mark.

@@ -15,7 +15,7 @@
 use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
 use sqlx::postgres::PgListener;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use std::collections::HashSet;
 
 use crate::domain::{Price, Status};
@@ -110,7 +110,7 @@ pub enum Changes {
     },
 }
 
-type Snapshot = sqlx::Transaction<'static, sqlx::Postgres>;
+type Snapshot<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
 
 /// A read-only transaction on one snapshot, with no statement timeout (a
 /// whole catalog streams through it; the follower bounds it on its side),
@@ -119,8 +119,10 @@ type Snapshot = sqlx::Transaction<'static, sqlx::Postgres>;
 /// a writer demoted by a failover and made read-only) is not the primary
 /// the service writes to: reading it is an error that marks the pool's
 /// connections stale, so that the next read reconnects.
-async fn begin_snapshot(pool: &PgPool) -> Result<(Snapshot, u64, History), sqlx::Error> {
-    let mut tx = pool
+async fn begin_snapshot(
+    conn: &mut PgConnection,
+) -> Result<(Snapshot<'_>, u64, History), sqlx::Error> {
+    let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
     let conn: &mut PgConnection = &mut tx;
@@ -166,10 +168,10 @@ async fn feed_rows(
 /// Streams every item to `each`, and returns the feed position of the
 /// snapshot they were read from.
 pub async fn snapshot(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     mut each: impl FnMut(CatalogRow),
 ) -> Result<Position, sqlx::Error> {
-    let (mut tx, xmin, history) = begin_snapshot(pool).await?;
+    let (mut tx, xmin, history) = begin_snapshot(conn).await?;
     let conn: &mut PgConnection = &mut tx;
     let applied = feed_rows(&mut *conn, xmin)
         .await?
@@ -191,8 +193,8 @@ pub async fn snapshot(
 }
 
 /// What changed since `position`, read in one snapshot.
-pub async fn changes(pool: &PgPool, position: &Position) -> Result<Changes, sqlx::Error> {
-    let (mut tx, xmin, history) = begin_snapshot(pool).await?;
+pub async fn changes(conn: &mut PgConnection, position: &Position) -> Result<Changes, sqlx::Error> {
+    let (mut tx, xmin, history) = begin_snapshot(conn).await?;
     let conn: &mut PgConnection = &mut tx;
     if let Some(why) = position.history.changed(&history, xmin, position.below) {
         tracing::warn!(
