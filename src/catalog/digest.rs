@@ -58,8 +58,8 @@ pub fn digest(rows: &[CatalogRow]) -> String {
 /// snapshot.
 pub async fn database_digest(pool: &PgPool) -> anyhow::Result<(usize, String)> {
     let mut rows = Vec::new();
-    let mut conn = pool.acquire().await?;
-    catalog_feed::snapshot(&mut conn, |row| rows.push(row)).await?;
+    let mut feed = catalog_feed::FeedConnection::open(&pool.connect_options()).await?;
+    catalog_feed::snapshot(&mut feed, |row| rows.push(row)).await?;
     rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok((rows.len(), digest(&rows)))
 }

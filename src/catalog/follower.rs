@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Follower, MemoryCatalog};
+use crate::db::catalog_feed::FeedConnection;
 use crate::db::catalog_feed::{self, Changes};
 use crate::db::failover;
-use sqlx::{Connection, PgConnection};
 
 impl MemoryCatalog {
     /// Loads the first snapshot, then follows the feed until dropped: on
@@ -104,8 +104,8 @@ impl MemoryCatalog {
     /// came since it was opened.
     async fn connection<'f>(
         &self,
-        held: &'f mut Option<(PgConnection, u64)>,
-    ) -> anyhow::Result<&'f mut PgConnection> {
+        held: &'f mut Option<(FeedConnection, u64)>,
+    ) -> anyhow::Result<&'f mut FeedConnection> {
         let generation = failover::generation();
         if held
             .as_ref()
@@ -115,11 +115,8 @@ impl MemoryCatalog {
         }
         if held.is_none() {
             let options = (*self.pool.connect_options()).clone();
-            let connection = bounded(
-                self.options.read_timeout,
-                PgConnection::connect_with(&options),
-            )
-            .await?;
+            let connection =
+                bounded(self.options.read_timeout, FeedConnection::open(&options)).await?;
             *held = Some((connection, generation));
         }
         Ok(&mut held.as_mut().expect("connected above").0)

@@ -24,14 +24,14 @@ pub use digest::{database_digest, digest};
 
 use store::Store;
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, Notify};
 
-use crate::db::catalog_feed::{self, Position};
+use crate::db::catalog_feed::{self, FeedConnection, Position};
 use crate::domain::{AnswerTooLarge, PreferredItemQuery, Shortlist, ShortlistBudget, StrategyKind};
 
 /// How the follower reads the feed.
@@ -62,7 +62,7 @@ struct Follower {
     /// mark it was opened under (`db::failover::generation`). Closed after
     /// any failed read, and reopened after a mark: a read that timed out
     /// costs this one connection, never the pool's.
-    connection: Option<(PgConnection, u64)>,
+    connection: Option<(FeedConnection, u64)>,
 }
 
 pub struct MemoryCatalog {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::store::{Reconciler, Store};
 use super::MemoryCatalog;
-use sqlx::PgConnection;
+use crate::db::catalog_feed::FeedConnection;
 
 use super::follower::bounded;
 use crate::db::catalog_feed::{self, CatalogRow, Position};
@@ -27,7 +27,7 @@ impl MemoryCatalog {
     /// Builds a store from a snapshot and puts it in place. Rows are
     /// decoded here and stored on a thread of their own, in batches, so
     /// that both cores work on a large load.
-    pub(super) async fn load_fresh(&self, conn: &mut PgConnection) -> anyhow::Result<Position> {
+    pub(super) async fn load_fresh(&self, conn: &mut FeedConnection) -> anyhow::Result<Position> {
         let loading = Instant::now();
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
         let builder = tokio::task::spawn_blocking(move || {
@@ -81,7 +81,7 @@ impl MemoryCatalog {
     /// the catalog version moves only when it is done. A read that fails
     /// half-way leaves the position where it was, so the next read loads
     /// the snapshot again.
-    pub(super) async fn reconcile(&self, conn: &mut PgConnection) -> anyhow::Result<Position> {
+    pub(super) async fn reconcile(&self, conn: &mut FeedConnection) -> anyhow::Result<Position> {
         let loading = Instant::now();
         let write = || self.store.write().unwrap_or_else(|e| e.into_inner());
         let mut reconciler = Reconciler::new(&self.store.read().unwrap_or_else(|e| e.into_inner()));

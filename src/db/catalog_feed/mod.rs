@@ -14,7 +14,7 @@
 
 use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgConnectOptions, PgListener};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::collections::HashSet;
 
@@ -112,23 +112,44 @@ pub enum Changes {
 
 type Snapshot<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
 
-/// A read-only transaction on one snapshot, with no statement timeout (a
-/// whole catalog streams through it; the follower bounds it on its side),
-/// the snapshot's `xmin`, and the history it belongs to. Dropped without
+/// A connection that reads the feed and snapshots: without a statement
+/// timeout (a whole catalog streams through it; the reader bounds it on its
+/// side), and with its server's identity read once, when it opens. A
+/// server's identity cannot change under an open connection: a standby is
+/// refused at every read, and only a promotion changes a timeline.
+pub struct FeedConnection {
+    conn: PgConnection,
+    identity: (Option<String>, Option<i32>),
+}
+
+impl FeedConnection {
+    pub async fn open(options: &PgConnectOptions) -> Result<FeedConnection, sqlx::Error> {
+        let mut conn = PgConnection::connect_with(options).await?;
+        sqlx::raw_sql("SET statement_timeout = 0")
+            .execute(&mut conn)
+            .await?;
+        let mut tx = conn.begin().await?;
+        let identity = history::server_identity(&mut tx).await?;
+        tx.commit().await?;
+        Ok(FeedConnection { conn, identity })
+    }
+}
+
+/// A read-only transaction on one snapshot, its `xmin`, and the history
+/// it belongs to, in two round trips. Dropped without
 /// commit, it rolls back. A server that cannot take writes (a standby, or
 /// a writer demoted by a failover and made read-only) is not the primary
 /// the service writes to: reading it is an error that marks the pool's
 /// connections stale, so that the next read reconnects.
 async fn begin_snapshot(
-    conn: &mut PgConnection,
+    feed: &mut FeedConnection,
 ) -> Result<(Snapshot<'_>, u64, History), sqlx::Error> {
-    let mut tx = conn
+    let (system, timeline) = feed.identity.clone();
+    let mut tx = feed
+        .conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
     let conn: &mut PgConnection = &mut tx;
-    sqlx::query("SET LOCAL statement_timeout = 0")
-        .execute(&mut *conn)
-        .await?;
     let (xmin, trimmed, read_only): (i64, i64, bool) = sqlx::query_as(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
                 trimmed_below::text::bigint, \
@@ -141,7 +162,6 @@ async fn begin_snapshot(
     if read_only {
         return Err(super::failover::read_only_server());
     }
-    let (system, timeline) = history::server_identity(conn).await?;
     let history = History {
         system,
         timeline,
@@ -168,10 +188,10 @@ async fn feed_rows(
 /// Streams every item to `each`, and returns the feed position of the
 /// snapshot they were read from.
 pub async fn snapshot(
-    conn: &mut PgConnection,
+    feed: &mut FeedConnection,
     mut each: impl FnMut(CatalogRow),
 ) -> Result<Position, sqlx::Error> {
-    let (mut tx, xmin, history) = begin_snapshot(conn).await?;
+    let (mut tx, xmin, history) = begin_snapshot(feed).await?;
     let conn: &mut PgConnection = &mut tx;
     let applied = feed_rows(&mut *conn, xmin)
         .await?
@@ -193,8 +213,11 @@ pub async fn snapshot(
 }
 
 /// What changed since `position`, read in one snapshot.
-pub async fn changes(conn: &mut PgConnection, position: &Position) -> Result<Changes, sqlx::Error> {
-    let (mut tx, xmin, history) = begin_snapshot(conn).await?;
+pub async fn changes(
+    feed: &mut FeedConnection,
+    position: &Position,
+) -> Result<Changes, sqlx::Error> {
+    let (mut tx, xmin, history) = begin_snapshot(feed).await?;
     let conn: &mut PgConnection = &mut tx;
     if let Some(why) = position.history.changed(&history, xmin, position.below) {
         tracing::warn!(
