@@ -219,8 +219,8 @@ export class ServiceStack extends Stack {
     const image = containerImage(this, s.image);
 
     // Sizes from BENCHMARKS.md: at 1M items the catalog in memory keeps the
-    // service at about 300 MB resident (297 MB measured), 620 MB while a snapshot
-    // reload holds two copies; the rest is headroom for bursts of 16 MiB
+    // service at about 300 MB resident (275 MB measured), no more during a
+    // snapshot reload (applied in place); the rest is headroom for bursts of 16 MiB
     // bodies. CPU is what throughput needs, and autoscaling adds tasks.
     const task = new ecs.FargateTaskDefinition(this, "Task", {
       cpu: 1024,
