@@ -227,8 +227,18 @@ impl Metrics {
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let code = actix_web::http::StatusCode::from_u16(status).ok();
+        let text;
+        let status = match &code {
+            // A static string for every known status: no allocation.
+            Some(code) => code.as_str(),
+            None => {
+                text = status.to_string();
+                &text
+            }
+        };
         self.requests
-            .with_label_values(&[method, route, &status.to_string()])
+            .with_label_values(&[method, route, status])
             .inc();
         self.latency
             .with_label_values(&[method, route])
