@@ -19,6 +19,10 @@ ENV SQLX_OFFLINE=true
 COPY --from=planner /app/recipe.json recipe.json
 RUN cargo chef cook --release --locked --recipe-path recipe.json
 COPY . .
+# The commit for the build_info metric (.git is not in the context):
+# docker build --build-arg BUILD_COMMIT=$(git rev-parse --short=12 HEAD) .
+ARG BUILD_COMMIT=unknown
+ENV BUILD_COMMIT=${BUILD_COMMIT}
 RUN cargo build --release --locked --bin preferred-item-service
 
 FROM debian:bookworm-slim AS runtime

@@ -3,8 +3,8 @@
 //! outcomes by strategy, and how current the in-memory catalog is.
 
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 use sqlx::PgPool;
 
@@ -166,8 +166,28 @@ impl Metrics {
                 "Runs of change-feed trimming that failed",
             ),
         };
+        // The process collector's set: resident and virtual memory, CPU
+        // seconds, open and maximum file descriptors, start time, threads.
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("metric registered once");
+        let build = IntGaugeVec::new(
+            Opts::new(
+                "build_info",
+                "The running build: its version and commit (always 1)",
+            ),
+            &["version", "commit"],
+        )
+        .expect("valid metric");
+        build
+            .with_label_values(&[env!("CARGO_PKG_VERSION"), env!("BUILD_COMMIT")])
+            .set(1);
         for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(build) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(outcomes.clone()),
             Box::new(auth.clone()),

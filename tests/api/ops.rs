@@ -147,6 +147,53 @@ async fn metrics_count_requests_by_route_pattern_and_outcomes_by_strategy() {
     );
 }
 
+/// The process collector's set and the build, as an operator expects them
+/// of any Prometheus target.
+#[tokio::test]
+async fn metrics_include_the_process_and_the_build() {
+    let app = crate::harness::spawn_app().await;
+    let page = app.metrics().await;
+    // This process: the test binary, whose memory, threads and descriptors
+    // the service reports as its own.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let resident_kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    let reported = page.get("process_resident_memory_bytes");
+    assert!(
+        (reported / 1024.0 - resident_kib).abs() < resident_kib * 0.5,
+        "reported {reported} bytes, /proc says {resident_kib} KiB"
+    );
+    assert!(page.get("process_open_fds") > 3.0);
+    assert!(page.get("process_max_fds") >= page.get("process_open_fds"));
+    // Whole seconds only (the collector divides by the clock tick), so a
+    // young process may report 0.
+    assert!(page.get("process_cpu_seconds_total") >= 0.0);
+    let started = page.get("process_start_time_seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        started > now - 3600.0 && started <= now,
+        "start time {started}"
+    );
+    assert!(page.get("process_threads") >= 2.0);
+    let build = page
+        .0
+        .lines()
+        .find(|l| l.starts_with("build_info{"))
+        .expect("build_info is on the page");
+    assert!(
+        build.starts_with("build_info{commit=\"")
+            && build.ends_with(&format!("\",version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))),
+        "{build}"
+    );
+    assert!(!build.contains("commit=\"\""), "{build}");
+}
+
 #[tokio::test]
 async fn metrics_are_served_on_their_own_port_and_not_on_the_public_one() {
     let app = crate::harness::spawn_app().await;
