@@ -34,6 +34,9 @@ use crate::wire::{BatchResponse, BrickJson, PreferredItemResponse, Problem};
                        preferred for a list of bricks.\n\nErrors are RFC 9457 \
                        `application/problem+json` documents.",
     ),
+    servers(
+        (url = "/", description = "The service that serves this document (same origin)"),
+    ),
     tags(
         (name = "items", description = "Catalog items and their bricks"),
         (name = "masterdata", description = "Status and price per item"),
@@ -111,13 +114,16 @@ fn require_credentials(openapi: &mut utoipa::openapi::OpenApi) {
             let Some(operation) = operation else {
                 continue;
             };
-            if policy.required(method, path).is_some() {
-                operation.security = Some(vec![
+            operation.security = Some(if policy.required(method, path).is_some() {
+                vec![
                     SecurityRequirement::default(),
                     SecurityRequirement::new("api_key", Vec::<String>::new()),
                     SecurityRequirement::new("oidc_token", Vec::<String>::new()),
-                ]);
-            }
+                ]
+            } else {
+                // Open whatever the settings: said explicitly (`[]`).
+                Vec::new()
+            });
         }
     }
 }

@@ -108,8 +108,19 @@ async fn the_openapi_document_describes_every_route_with_its_errors() {
                 operation["operationId"].is_string(),
                 "{method} {path} has no operationId"
             );
+            // Said explicitly for every operation, open ones included
+            // (`[]`), as Redocly's recommended ruleset requires.
+            assert!(
+                operation["security"].is_array(),
+                "{method} {path} does not say its security"
+            );
         }
     }
+    assert_eq!(
+        doc["paths"]["/health/live"]["get"]["security"],
+        serde_json::json!([])
+    );
+    assert_eq!(doc["servers"][0]["url"], "/");
     let mut listed: Vec<(String, String)> = OPERATIONS
         .iter()
         .map(|(path, method, _)| (path.to_string(), method.to_string()))
