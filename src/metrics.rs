@@ -20,6 +20,7 @@ pub struct Metrics {
     /// Signs of a lost server, and the connections closed for them.
     failover: (IntCounter, IntCounter),
     task_exits: IntCounterVec,
+    legacy: IntCounterVec,
     catalog: CatalogGauges,
     feed: FeedGauges,
 }
@@ -115,6 +116,15 @@ impl Metrics {
             )
             .expect("valid metric"),
         );
+        let legacy = IntCounterVec::new(
+            Opts::new(
+                "legacy_requests_total",
+                "Calls of the deprecated legacy paths, by route and caller (an API key's id, \
+                 token, or anonymous)",
+            ),
+            &["route", "caller"],
+        )
+        .expect("valid metric");
         let task_exits = IntCounterVec::new(
             Opts::new(
                 "background_task_exits_total",
@@ -198,6 +208,7 @@ impl Metrics {
             Box::new(failover.0.clone()),
             Box::new(failover.1.clone()),
             Box::new(task_exits.clone()),
+            Box::new(legacy.clone()),
             Box::new(catalog.version.clone()),
             Box::new(catalog.lag.clone()),
             Box::new(catalog.items.clone()),
@@ -223,6 +234,7 @@ impl Metrics {
             pool_timeouts,
             failover,
             task_exits,
+            legacy,
             catalog,
             feed,
         }
@@ -263,6 +275,11 @@ impl Metrics {
         self.latency
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+
+    /// A call of a deprecated path, by route and caller.
+    pub fn observe_legacy(&self, route: &str, caller: &str) {
+        self.legacy.with_label_values(&[route, caller]).inc();
     }
 
     pub fn observe_outcome(&self, strategy: &str, hit: bool) {

@@ -28,6 +28,8 @@ impl Default for Settings {
                 metrics_enabled: true,
                 metrics_port: 9090,
                 hsts_max_age_secs: 0,
+                legacy_sunset: "2027-06-30".into(),
+                legacy_gone_after_sunset: false,
             },
             database: DatabaseSettings {
                 url: None,

@@ -121,6 +121,13 @@ pub struct ServerSettings {
     /// service (an HTTPS load balancer): the service itself speaks HTTP.
     #[serde(default)]
     pub hsts_max_age_secs: u64,
+    /// The date (`YYYY-MM-DD`, UTC) after which the legacy read paths may
+    /// be retired: their `Sunset` header.
+    #[serde(default = "default_legacy_sunset")]
+    pub legacy_sunset: String,
+    /// Answer the legacy read paths with 410 from the sunset date on.
+    #[serde(default)]
+    pub legacy_gone_after_sunset: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -244,6 +251,10 @@ impl Settings {
     pub fn status_weights(&self) -> StatusWeights {
         self.preferred_item.weights
     }
+}
+
+fn default_legacy_sunset() -> String {
+    "2027-06-30".to_owned()
 }
 
 fn default_trim_interval() -> u64 {

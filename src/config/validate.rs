@@ -45,6 +45,9 @@ impl Settings {
         if self.preferred_item.feed_retention_secs < 60 {
             bail!("preferred_item.feed_retention_secs: must be at least 60");
         }
+        if crate::domain::parse_date(&self.server.legacy_sunset).is_none() {
+            bail!("server.legacy_sunset: must be a date written YYYY-MM-DD");
+        }
         if self.database.max_connections == 0 {
             bail!("database.max_connections: must be at least 1");
         }

@@ -12,6 +12,7 @@
 
 mod brick;
 mod budget;
+mod calendar;
 mod field_error;
 mod item;
 mod master_data;
@@ -22,6 +23,7 @@ mod status_weights;
 
 pub use brick::{parse_id, Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
 pub use budget::{AnswerTooLarge, ShortlistBudget, MAX_SHORTLISTED_CODES};
+pub use calendar::parse_date;
 pub use field_error::{FieldError, FieldErrors, MAX_FIELD_ERRORS};
 pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};

@@ -60,6 +60,10 @@ problem_set! {
         "422" => "Invalid identifier",
         "503" => "Database unavailable; retry after Retry-After",
     }
+    /// A deprecated path past its sunset date, when the service retires it.
+    Gone {
+        "410" => "Retired: past the Sunset date (APP__SERVER__LEGACY_GONE_AFTER_SUNSET); use the Link header's successor",
+    }
     /// Creating something that exists.
     Conflict {
         "409" => "The identifier exists",

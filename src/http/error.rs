@@ -44,6 +44,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("not found: {0}")]
     NotFound(String),
+    /// A deprecated path past its sunset date, when settings retire it.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("method {0} not allowed")]
     MethodNotAllowed(String),
     #[error("conflict: {0}")]
@@ -88,6 +91,7 @@ impl ApiError {
             ApiError::Forbidden => "urn:problem:forbidden",
             ApiError::TooManyRequests { .. } => "urn:problem:too-many-requests",
             ApiError::NotFound(_) => "urn:problem:not-found",
+            ApiError::Gone(_) => "urn:problem:gone",
             ApiError::MethodNotAllowed(_) => "urn:problem:method-not-allowed",
             ApiError::Conflict(_) => "urn:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
@@ -147,7 +151,9 @@ impl ApiError {
                 format!("Too many requests; retry in {retry_after_secs} s"),
                 vec![],
             ),
-            ApiError::NotFound(detail) | ApiError::Conflict(detail) => (detail.clone(), vec![]),
+            ApiError::NotFound(detail) | ApiError::Conflict(detail) | ApiError::Gone(detail) => {
+                (detail.clone(), vec![])
+            }
             ApiError::MethodNotAllowed(method) => (
                 format!("This path does not support {method}; see the Allow header"),
                 vec![],
@@ -211,6 +217,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -6,6 +6,8 @@
 mod bulk;
 mod items;
 mod legacy;
+
+pub use legacy::Deprecation;
 mod master_data;
 mod ops;
 mod paging;

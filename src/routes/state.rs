@@ -23,6 +23,8 @@ pub struct AppState {
     /// The client-side bound on one request's database work
     /// (`database.request_timeout_ms`).
     pub deadline: Duration,
+    /// The deprecation of the legacy read paths (`server.legacy_*`).
+    pub legacy: super::legacy::Deprecation,
 }
 
 impl AppState {

@@ -104,6 +104,10 @@ impl Application {
             draining: draining.clone(),
             source,
             deadline: settings.database.request_deadline(),
+            legacy: routes::Deprecation::new(
+                &settings.server.legacy_sunset,
+                settings.server.legacy_gone_after_sunset,
+            ),
         });
         let access = web::Data::new(access(settings, &mut supervisor)?);
         let (port, server) = server::build(settings, state.clone(), access, metrics)?;

@@ -95,6 +95,8 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-catalog-version"),
             header::HeaderName::from_static("x-catalog-stale-seconds"),
             header::HeaderName::from_static("x-catalog-caught-up"),
+            header::HeaderName::from_static("deprecation"),
+            header::HeaderName::from_static("sunset"),
         ])
         .max_age(3600);
     for origin in origins {

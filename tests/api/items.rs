@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{item_json, spawn_app};
+use crate::harness::{item_json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_created_item_is_returned_with_its_location_and_bricks_in_order() {
@@ -214,4 +214,73 @@ async fn the_legacy_item_path_still_answers() {
     app.get("/items/item/missing")
         .await
         .assert_problem(404, &[]);
+}
+
+/// The legacy paths say they are deprecated in every answer (RFC 9745
+/// `Deprecation`, RFC 8594 `Sunset`, a successor `Link`), are counted by
+/// caller, and are retired with 410 past the sunset only when set to.
+#[tokio::test]
+async fn the_legacy_paths_say_they_are_deprecated_and_can_be_retired() {
+    let app = spawn_app().await;
+    app.create_priced("old", &[(1, &[1])], "Normal", "2").await;
+    let expect_marked = |reply: &crate::harness::Reply, successor: Option<&str>| {
+        // 2026-12-01 and the default sunset, 2027-06-30, both 00:00 UTC.
+        assert_eq!(reply.headers["deprecation"], "@1796083200");
+        assert_eq!(reply.headers["sunset"], "Wed, 30 Jun 2027 00:00:00 GMT");
+        assert_eq!(
+            reply.headers.get("link").map(|v| v.to_str().unwrap()),
+            successor
+        );
+    };
+    let item = app.get("/items/item/old").await;
+    assert_eq!(item.status, StatusCode::OK);
+    expect_marked(&item, Some("</items/old>; rel=\"successor-version\""));
+    let record = app.get("/masterdata/item/old").await;
+    assert_eq!(record.status, StatusCode::OK);
+    expect_marked(
+        &record,
+        Some("</masterdata/old>; rel=\"successor-version\""),
+    );
+    // Errors are marked too; an invalid identifier gets no successor.
+    let missing = app.get("/items/item/missing").await;
+    missing.assert_problem(404, &[]);
+    expect_marked(
+        &missing,
+        Some("</items/missing>; rel=\"successor-version\""),
+    );
+    let invalid = app.get("/items/item/%20bad").await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    expect_marked(&invalid, None);
+    // The successors say nothing of the kind.
+    let current = app.get("/items/old").await;
+    assert!(current.headers.get("deprecation").is_none());
+    let page = app.metrics().await;
+    assert_eq!(
+        page.get(r#"legacy_requests_total{caller="anonymous",route="/items/item/{id}"}"#),
+        3.0
+    );
+    assert_eq!(
+        page.get(r#"legacy_requests_total{caller="anonymous",route="/masterdata/item/{id}"}"#),
+        1.0
+    );
+
+    // Past the sunset: still answered unless set to retire them.
+    let past = spawn_app_with(|s| s.server.legacy_sunset = "2020-01-01".into()).await;
+    past.create_item("old", &[(1, &[1])]).await;
+    assert_eq!(past.get("/items/item/old").await.status, StatusCode::OK);
+    let retired = spawn_app_with(|s| {
+        s.server.legacy_sunset = "2020-01-01".into();
+        s.server.legacy_gone_after_sunset = true;
+    })
+    .await;
+    retired.create_item("old", &[(1, &[1])]).await;
+    let gone = retired.get("/items/item/old").await;
+    gone.assert_problem(410, &[]);
+    assert_eq!(gone.body["type"], "urn:problem:gone");
+    assert_eq!(gone.headers["sunset"], "Wed, 01 Jan 2020 00:00:00 GMT");
+    assert_eq!(
+        gone.headers["link"],
+        "</items/old>; rel=\"successor-version\""
+    );
+    assert_eq!(retired.get("/items/old").await.status, StatusCode::OK);
 }

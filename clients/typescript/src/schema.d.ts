@@ -97,7 +97,9 @@ export interface paths {
         /**
          * Get one item (the legacy path of the original API).
          * @deprecated
-         * @description Deprecated: use `GET /items/{id}`.
+         * @description Deprecated: use `GET /items/{id}`. Every answer carries `Deprecation`,
+         *     `Sunset` and a `Link` to the successor; 410 from the sunset date on
+         *     when the service is set to retire the path.
          */
         get: operations["get_item_legacy"];
         put?: never;
@@ -176,7 +178,9 @@ export interface paths {
         /**
          * Get the master data of one item (the legacy path of the original API).
          * @deprecated
-         * @description Deprecated: use `GET /masterdata/{id}`.
+         * @description Deprecated: use `GET /masterdata/{id}`. Every answer carries
+         *     `Deprecation`, `Sunset` and a `Link` to the successor; 410 from the
+         *     sunset date on when the service is set to retire the path.
          */
         get: operations["get_master_data_legacy"];
         put?: never;
@@ -871,6 +875,12 @@ export interface operations {
             /** @description The item */
             200: {
                 headers: {
+                    /** @description RFC 9745: when this path was deprecated, `@` and epoch seconds */
+                    Deprecation?: string;
+                    /** @description The successor: `</items/{id}>; rel="successor-version"` */
+                    Link?: string;
+                    /** @description RFC 8594: the date after which it may be retired */
+                    Sunset?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -879,6 +889,15 @@ export interface operations {
             };
             /** @description Nothing with this identifier */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retired: past the Sunset date (APP__SERVER__LEGACY_GONE_AFTER_SUNSET); use the Link header's successor */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1242,6 +1261,12 @@ export interface operations {
             /** @description The record */
             200: {
                 headers: {
+                    /** @description RFC 9745: when this path was deprecated, `@` and epoch seconds */
+                    Deprecation?: string;
+                    /** @description The successor: `</masterdata/{id}>; rel="successor-version"` */
+                    Link?: string;
+                    /** @description RFC 8594: the date after which it may be retired */
+                    Sunset?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1250,6 +1275,15 @@ export interface operations {
             };
             /** @description Nothing with this identifier */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retired: past the Sunset date (APP__SERVER__LEGACY_GONE_AFTER_SUNSET); use the Link header's successor */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
