@@ -1,7 +1,8 @@
 //! A connection of readiness's own, outside the pool, so that a probe never
 //! waits behind requests that hold every pooled connection. It is opened
 //! with the pool's current options (a reloaded password included) and
-//! opened again after any failure.
+//! opened again after any failure, and after a failover mark (its server
+//! may be the old one, still answering `SELECT 1` read-only).
 
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Duration;
@@ -12,7 +13,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct HealthCheck {
     pool: PgPool,
-    connection: Mutex<Option<PgConnection>>,
+    /// The probe's connection and the failover mark it was opened under.
+    connection: Mutex<Option<(PgConnection, u64)>>,
 }
 
 impl HealthCheck {
@@ -26,12 +28,19 @@ impl HealthCheck {
     /// `SELECT 1` on the probe's connection, within `PROBE_TIMEOUT`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut held = self.connection.lock().await;
+        let generation = super::failover::generation();
+        if held
+            .as_ref()
+            .is_some_and(|(_, opened)| *opened != generation)
+        {
+            *held = None;
+        }
         let probe = async {
             if held.is_none() {
                 let options = (*self.pool.connect_options()).clone();
-                *held = Some(PgConnection::connect_with(&options).await?);
+                *held = Some((PgConnection::connect_with(&options).await?, generation));
             }
-            let connection = held.as_mut().expect("connected above");
+            let (connection, _) = held.as_mut().expect("connected above");
             sqlx::query_scalar!("SELECT 1 AS \"one!\"")
                 .fetch_one(connection)
                 .await
