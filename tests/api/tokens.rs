@@ -630,12 +630,16 @@ async fn the_openapi_document_offers_both_schemes_and_no_lock_on_health() {
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
     assert_eq!(schemes["oidc_token"]["bearerFormat"], "JWT");
-    assert!(doc["paths"]["/health/live"]["get"]
-        .get("security")
-        .is_none());
-    assert!(doc["paths"]["/health/ready"]["get"]
-        .get("security")
-        .is_none());
+    // No lock: an explicit empty list, which says that no credential is
+    // asked for.
+    assert_eq!(
+        doc["paths"]["/health/live"]["get"]["security"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        doc["paths"]["/health/ready"]["get"]["security"],
+        serde_json::json!([])
+    );
     let security = doc["paths"]["/items"]["post"]["security"].to_string();
     assert!(
         security.contains("oidc_token") && security.contains("api_key"),
