@@ -16,33 +16,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::state::AppState;
 use crate::auth::Principal;
-use crate::domain::{parse_date, Identifier};
+use crate::domain::Identifier;
 use crate::http::docs::{Gone, LookupProblems};
 use crate::http::{ApiError, ApiResult};
 use crate::wire::{ItemJson, MasterDataJson};
-
-/// When the legacy paths were deprecated: the `Deprecation` header's date.
-const DEPRECATED_SINCE: &str = "2026-12-01";
-
-/// The deprecation of the legacy paths, from settings.
-#[derive(Debug, Clone)]
-pub struct Deprecation {
-    /// Seconds since the epoch.
-    pub since: u64,
-    pub sunset: u64,
-    pub gone_after_sunset: bool,
-}
-
-impl Deprecation {
-    /// From `server.legacy_sunset` (checked by settings validation).
-    pub fn new(sunset: &str, gone_after_sunset: bool) -> Deprecation {
-        Deprecation {
-            since: parse_date(DEPRECATED_SINCE).unwrap_or(0),
-            sunset: parse_date(sunset).unwrap_or(u64::MAX),
-            gone_after_sunset,
-        }
-    }
-}
 
 /// Mounted in the `/items` scope.
 pub fn configure_items(cfg: &mut ServiceConfig) {

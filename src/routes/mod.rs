@@ -7,7 +7,7 @@ mod bulk;
 mod items;
 mod legacy;
 
-pub use legacy::Deprecation;
+pub use state::Deprecation;
 mod master_data;
 mod ops;
 mod paging;

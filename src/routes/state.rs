@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::config::BULK_DEADLINE_FACTOR;
 use crate::db;
-use crate::domain::StatusWeights;
+use crate::domain::{parse_date, StatusWeights};
 use crate::metrics::Metrics;
 use crate::source::PreferredItemSource;
 
@@ -24,7 +24,7 @@ pub struct AppState {
     /// (`database.request_timeout_ms`).
     pub deadline: Duration,
     /// The deprecation of the legacy read paths (`server.legacy_*`).
-    pub legacy: super::legacy::Deprecation,
+    pub legacy: Deprecation,
 }
 
 impl AppState {
@@ -44,5 +44,28 @@ impl AppState {
         work: impl Future<Output = Result<T, E>>,
     ) -> Result<T, E> {
         db::within(self.deadline * BULK_DEADLINE_FACTOR, work).await
+    }
+}
+
+/// When the legacy paths were deprecated: the `Deprecation` header's date.
+const DEPRECATED_SINCE: &str = "2026-12-01";
+
+/// The deprecation of the legacy paths, from settings.
+#[derive(Debug, Clone)]
+pub struct Deprecation {
+    /// Seconds since the epoch.
+    pub since: u64,
+    pub sunset: u64,
+    pub gone_after_sunset: bool,
+}
+
+impl Deprecation {
+    /// From `server.legacy_sunset` (checked by settings validation).
+    pub fn new(sunset: &str, gone_after_sunset: bool) -> Deprecation {
+        Deprecation {
+            since: parse_date(DEPRECATED_SINCE).unwrap_or(0),
+            sunset: parse_date(sunset).unwrap_or(u64::MAX),
+            gone_after_sunset,
+        }
     }
 }
