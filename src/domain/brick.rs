@@ -31,9 +31,6 @@ impl Brick {
     /// `field` is the path of this brick in the request, used to name the
     /// offending fields.
     pub fn parse(design_id: i64, color_codes: &[i64], field: &str) -> Result<Brick, FieldErrors> {
-        if let Some(brick) = Brick::valid(design_id, color_codes) {
-            return Ok(brick);
-        }
         let mut errors = FieldErrors::default();
         let design = errors.take(parse_id(design_id, format!("{field}.design_id")));
         if color_codes.is_empty() || color_codes.len() > MAX_COLORS {
@@ -52,19 +49,6 @@ impl Brick {
                 design_id: design?,
                 color_codes: codes.into_iter().collect::<Option<Vec<i32>>>()?,
             })
-        })
-    }
-
-    /// The brick when every value is in range, without naming any field:
-    /// the path of every valid brick, which builds no error text.
-    pub fn valid(design_id: i64, color_codes: &[i64]) -> Option<Brick> {
-        let id = |v: i64| i32::try_from(v).ok().filter(|&v| v >= 0);
-        if color_codes.is_empty() || color_codes.len() > MAX_COLORS {
-            return None;
-        }
-        Some(Brick {
-            design_id: id(design_id)?,
-            color_codes: color_codes.iter().map(|&c| id(c)).collect::<Option<_>>()?,
         })
     }
 

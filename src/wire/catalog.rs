@@ -53,22 +53,13 @@ pub fn parse_bricks(bricks: &BrickList, field: &str) -> Result<BrickSet, FieldEr
     let parsed: Vec<Option<Brick>> = bricks
         .iter()
         .enumerate()
-        .map(|(i, b)| match b.valid() {
-            Some(brick) => Some(brick),
-            None => errors.take(b.parse(&format!("{field}[{i}]"))),
-        })
+        .map(|(i, b)| errors.take(b.parse(&format!("{field}[{i}]"))))
         .collect();
     let set = errors.finish(|| parsed.into_iter().collect::<Option<Vec<_>>>())?;
     BrickSet::new(set).map_err(FieldErrors::from)
 }
 
 impl BrickJson {
-    /// The brick when it breaks no rule; no error text is built.
-    pub fn valid(&self) -> Option<Brick> {
-        let codes = self.color_codes.check("").ok()?;
-        Brick::valid(self.design_id, codes)
-    }
-
     /// The brick, or every rule it breaks under `field`. A colour list of
     /// the wrong length is one error; its codes are not checked then.
     pub fn parse(&self, field: &str) -> Result<Brick, FieldErrors> {
