@@ -45,6 +45,11 @@ async fn service_on_database(extra: &[(&str, &str)]) -> (Binary, reqwest::Client
     (service, client, url)
 }
 
+/// One attack at a time: each case measures what one hostile request does
+/// to a replica (liveness, memory), which an attack running beside it in
+/// another test would blur on a 2-core machine.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Stops sampling and asserts liveness answered every time, in time.
 async fn assert_answered(liveness: Liveness, case: &str) {
     let sampled = liveness.stop().await;
@@ -140,6 +145,7 @@ fn brick_of_bad_codes(codes: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn millions_of_broken_codes_make_one_error_not_millions() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let (service, client) = service(&[]).await;
 
@@ -199,6 +205,7 @@ async fn millions_of_broken_codes_make_one_error_not_millions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn floods_of_unknown_fields_and_deep_nesting_are_refused_early() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let (service, client) = service(&[]).await;
 
@@ -334,11 +341,13 @@ async fn the_worst_answer_is_refused_in_bounded_memory(source: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_worst_answer_from_memory_is_refused_in_bounded_memory() {
+    let _turn = SERIAL.lock().await;
     the_worst_answer_is_refused_in_bounded_memory("memory").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_worst_answer_from_the_database_is_refused_in_bounded_memory() {
+    let _turn = SERIAL.lock().await;
     the_worst_answer_is_refused_in_bounded_memory("database").await;
 }
 
@@ -356,6 +365,7 @@ async fn idle_declared_body(base: &str) -> tokio::net::TcpStream {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn idle_connections_that_declare_huge_bodies_pin_nothing() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let (service, client) = service(&[]).await;
     let mut idle = Vec::new();
@@ -399,6 +409,7 @@ async fn idle_connections_that_declare_huge_bodies_pin_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn guessing_keys_is_rate_limited_like_any_other_request() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let (service, client) = service(&[
         ("APP__RATE_LIMIT__PER_SECOND", "20"),
@@ -427,6 +438,7 @@ async fn guessing_keys_is_rate_limited_like_any_other_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn made_up_methods_fold_into_one_metric_label() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let metrics_port = free_port().to_string();
     let (service, client) = service(&[("APP__SERVER__METRICS_PORT", &metrics_port)]).await;
@@ -467,6 +479,7 @@ async fn made_up_methods_fold_into_one_metric_label() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batches_take_at_most_half_the_pool_and_readiness_never_waits_for_them() {
+    let _turn = SERIAL.lock().await;
     let _turn = TURN.lock().await;
     let (service, client, url) = service_on_database(&[
         ("APP__PREFERRED_ITEM__SOURCE", "database"),
