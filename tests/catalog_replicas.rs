@@ -128,13 +128,20 @@ async fn random_write(app: &TestApp, sql: &mut PgConnection, rng: &mut Rng, writ
             // An operator's SQL, in transactions of different lengths, so
             // that commits come out of the order their rows were written.
             let mut tx = sql.begin().await.unwrap();
-            let _ = sqlx::query(
+            let updated = sqlx::query(
                 "UPDATE master_data SET price = price + 1, status = $2 WHERE identifier = $1",
             )
             .bind(&id)
             .bind(status(rng))
             .execute(&mut *tx)
             .await;
+            if updated.is_err() {
+                // A deadlock or lock timeout with the other writers: the
+                // transaction is aborted and rolls back, as an operator's
+                // would.
+                let _ = tx.rollback().await;
+                return 0;
+            }
             let pause = format!("SELECT pg_sleep({})", rng.below(60) as f64 / 1000.0);
             tx.execute(sqlx::AssertSqlSafe(pause)).await.unwrap();
             if writer % 2 == 0 {
