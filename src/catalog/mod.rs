@@ -146,15 +146,15 @@ impl MemoryCatalog {
     }
 
     /// Shortlists for `queries` from memory, for `strategy`, with the
-    /// version they saw; each charged to one request's budget.
+    /// version they saw; all charged to `budget`.
     pub fn shortlists(
         &self,
         queries: &[&PreferredItemQuery],
         strategy: StrategyKind,
+        mut budget: ShortlistBudget,
     ) -> Result<Shortlisted, AnswerTooLarge> {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
         let per_status = strategy != StrategyKind::Rank;
-        let mut budget = ShortlistBudget::default();
         let shortlists = queries
             .iter()
             .map(|q| {

@@ -17,7 +17,8 @@
 //! first two lookups read just those rows from their index, however many
 //! items match.
 
-use sqlx::PgPool;
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Row};
 
 use super::items::{brick_index_rows, item_from_row};
 use super::master_data::master_data_from_row;
@@ -26,6 +27,7 @@ use futures_util::TryStreamExt;
 
 use crate::domain::{
     AnswerTooLarge, Candidate, MatchMode, PreferredItemQuery, Shortlist, ShortlistBudget, Status,
+    INLINE_SHORTLISTED_CODES,
 };
 
 /// Why shortlists could not be read.
@@ -45,7 +47,7 @@ pub async fn shortlists(
     pool: &PgPool,
     queries: &[&PreferredItemQuery],
 ) -> Result<Vec<Shortlist>, LookupError> {
-    let mut shortlists: Vec<Shortlist> = queries.iter().map(|_| Shortlist::default()).collect();
+    let shortlists: Vec<Shortlist> = queries.iter().map(|_| Shortlist::default()).collect();
     let mut exact = ExactParams::default();
     let mut contains_one = ContainsOneParams::default();
     let mut contains_many = ContainsManyParams::default();
@@ -70,7 +72,26 @@ pub async fn shortlists(
     if !contains_many.positions.is_empty() {
         collect(contains_many.fetch(pool), &mut rows, &mut budget).await?;
     }
+    // Turning rows into items is the heavy part of a large answer: past
+    // the inline allowance it runs off the HTTP worker.
+    let codes: usize = rows.iter().map(colour_codes).sum::<Result<_, _>>()?;
+    let fill = move || fill_shortlists(shortlists, rows);
+    if codes > INLINE_SHORTLISTED_CODES {
+        tokio::task::spawn_blocking(fill)
+            .await
+            .map_err(|e| LookupError::Database(sqlx::Error::Decode(e.into())))?
+    } else {
+        fill()
+    }
+}
+
+/// Puts each row's candidate in its query's shortlist.
+fn fill_shortlists(
+    mut shortlists: Vec<Shortlist>,
+    rows: Vec<PgRow>,
+) -> Result<Vec<Shortlist>, LookupError> {
     for row in rows {
+        let row = ShortlistRow::from_row(&row)?;
         let shortlist = &mut shortlists[row.position as usize];
         shortlist.total = row.total as u64;
         let item = item_from_row(
@@ -95,21 +116,33 @@ pub async fn shortlists(
     Ok(shortlists)
 }
 
-/// Reads `stream` into `rows`, charging each row's colour codes.
+/// Reads `stream` into `rows` as they came, undecoded, charging each
+/// row's colour codes.
 async fn collect(
     mut stream: RowStream<'_>,
-    rows: &mut Vec<ShortlistRow>,
+    rows: &mut Vec<PgRow>,
     budget: &mut ShortlistBudget,
 ) -> Result<(), LookupError> {
     while let Some(row) = stream.try_next().await? {
-        budget.charge(row.brick_colors.len())?;
+        budget.charge(colour_codes(&row)?)?;
         rows.push(row);
     }
     Ok(())
 }
 
-type RowStream<'a> = BoxStream<'a, Result<ShortlistRow, sqlx::Error>>;
+/// How many colour codes a row's `brick_colors` holds, read from the size
+/// of its binary form without decoding it: a one-dimensional `int4[]` is a
+/// 20-byte header and 8 bytes (length and value) per element; an empty
+/// array is a 12-byte header.
+fn colour_codes(row: &PgRow) -> Result<usize, sqlx::Error> {
+    let raw = row.try_get_raw("brick_colors")?;
+    let bytes = raw.as_bytes().map_err(sqlx::Error::Decode)?;
+    Ok(bytes.len().saturating_sub(20) / 8)
+}
 
+type RowStream<'a> = BoxStream<'a, Result<PgRow, sqlx::Error>>;
+
+#[derive(sqlx::FromRow)]
 struct ShortlistRow {
     position: i32,
     identifier: String,
@@ -138,15 +171,12 @@ impl ExactParams {
     }
 
     fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
-        sqlx::query_file_as!(
-            ShortlistRow,
-            "src/db/queries/shortlist_exact.sql",
-            &self.positions,
-            &self.signatures,
-            &self.include_discontinued,
-            &self.take,
-        )
-        .fetch(pool)
+        sqlx::query(include_str!("queries/shortlist_exact.sql"))
+            .bind(&self.positions)
+            .bind(&self.signatures)
+            .bind(&self.include_discontinued)
+            .bind(&self.take)
+            .fetch(pool)
     }
 }
 
@@ -170,16 +200,13 @@ impl ContainsOneParams {
     }
 
     fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
-        sqlx::query_file_as!(
-            ShortlistRow,
-            "src/db/queries/shortlist_contains_one.sql",
-            &self.positions,
-            &self.bricks,
-            &self.needed,
-            &self.include_discontinued,
-            &self.take,
-        )
-        .fetch(pool)
+        sqlx::query(include_str!("queries/shortlist_contains_one.sql"))
+            .bind(&self.positions)
+            .bind(&self.bricks)
+            .bind(&self.needed)
+            .bind(&self.include_discontinued)
+            .bind(&self.take)
+            .fetch(pool)
     }
 }
 
@@ -208,17 +235,14 @@ impl ContainsManyParams {
     }
 
     fn fetch<'a>(&'a self, pool: &'a PgPool) -> RowStream<'a> {
-        sqlx::query_file_as!(
-            ShortlistRow,
-            "src/db/queries/shortlist_contains_many.sql",
-            &self.positions,
-            &self.include_discontinued,
-            &self.take,
-            &self.distinct_bricks,
-            &self.wanted_positions,
-            &self.wanted_bricks,
-            &self.wanted_counts,
-        )
-        .fetch(pool)
+        sqlx::query(include_str!("queries/shortlist_contains_many.sql"))
+            .bind(&self.positions)
+            .bind(&self.include_discontinued)
+            .bind(&self.take)
+            .bind(&self.distinct_bricks)
+            .bind(&self.wanted_positions)
+            .bind(&self.wanted_bricks)
+            .bind(&self.wanted_counts)
+            .fetch(pool)
     }
 }

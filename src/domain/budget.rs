@@ -10,6 +10,13 @@ use super::Shortlist;
 /// about 40 MB of items in memory and at most about 50 MB of answer.
 pub const MAX_SHORTLISTED_CODES: usize = 4_000_000;
 
+/// The most colour codes a lookup may gather on an HTTP worker thread: a
+/// few milliseconds of work. A lookup that needs more starts again off the
+/// worker, with the whole `MAX_SHORTLISTED_CODES`, so that the worker keeps
+/// answering its other requests (`/health/live` included) however few
+/// bricks the question names and however large the items it matches.
+pub const INLINE_SHORTLISTED_CODES: usize = 100_000;
+
 /// A request asked for more than `MAX_SHORTLISTED_CODES` of candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the candidates of this request carry more than {MAX_SHORTLISTED_CODES} colour codes")]
@@ -30,6 +37,12 @@ impl Default for ShortlistBudget {
 }
 
 impl ShortlistBudget {
+    /// An allowance of `codes` colour codes (`MAX_SHORTLISTED_CODES` by
+    /// default).
+    pub fn of(codes: usize) -> ShortlistBudget {
+        ShortlistBudget { left: codes }
+    }
+
     /// Charges `codes` colour codes; an error once the allowance is spent.
     pub fn charge(&mut self, codes: usize) -> Result<(), AnswerTooLarge> {
         self.left = self.left.checked_sub(codes).ok_or(AnswerTooLarge)?;
@@ -38,14 +51,18 @@ impl ShortlistBudget {
 
     /// Charges what `shortlist`'s candidates carry.
     pub fn charge_shortlist(&mut self, shortlist: &Shortlist) -> Result<(), AnswerTooLarge> {
-        let codes = shortlist
-            .candidates
-            .iter()
-            .flat_map(|c| c.item.bricks.bricks())
-            .map(|b| b.color_codes().len())
-            .sum();
-        self.charge(codes)
+        self.charge(codes_in(shortlist))
     }
+}
+
+/// How many colour codes `shortlist`'s candidates carry.
+pub fn codes_in(shortlist: &Shortlist) -> usize {
+    shortlist
+        .candidates
+        .iter()
+        .flat_map(|c| c.item.bricks.bricks())
+        .map(|b| b.color_codes().len())
+        .sum()
 }
 
 #[cfg(test)]

@@ -22,7 +22,9 @@ mod record;
 mod status_weights;
 
 pub use brick::{parse_id, Brick, BrickSet, Signature, MAX_COLORS, MAX_ID};
-pub use budget::{AnswerTooLarge, ShortlistBudget, MAX_SHORTLISTED_CODES};
+pub use budget::{
+    codes_in, AnswerTooLarge, ShortlistBudget, INLINE_SHORTLISTED_CODES, MAX_SHORTLISTED_CODES,
+};
 pub use calendar::parse_date;
 pub use field_error::{FieldError, FieldErrors, MAX_FIELD_ERRORS};
 pub use item::{Identifier, Item};

@@ -6,7 +6,10 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::state::AppState;
-use crate::domain::{Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind};
+use crate::domain::{
+    codes_in, Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
+    INLINE_SHORTLISTED_CODES,
+};
 use crate::http::docs::{BodyProblems, NoCandidate};
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
@@ -126,12 +129,22 @@ impl Provenance {
     }
 }
 
+/// Decisions for parsed queries, in order, and where they came from.
+struct Decided {
+    decisions: Vec<Option<Decision>>,
+    provenance: Provenance,
+    /// Whether the work is large enough to be kept off the HTTP worker:
+    /// a heavy question, or candidates carrying more than
+    /// `INLINE_SHORTLISTED_CODES` colour codes.
+    heavy: bool,
+}
+
 /// Answers parsed queries.
 async fn decide_all(
     state: &AppState,
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
-) -> ApiResult<(Vec<Option<Decision>>, Provenance)> {
+) -> ApiResult<Decided> {
     let question = Question {
         queries,
         strategy: strategy.kind(),
@@ -141,6 +154,8 @@ async fn decide_all(
         version: sourced.version,
         stale_seconds: sourced.stale.map(|lag| lag.as_secs_f64().ceil() as u64),
     };
+    let heavy = is_heavy(queries.iter().map(|q| q.bricks.len()))
+        || sourced.shortlists.iter().map(codes_in).sum::<usize>() > INLINE_SHORTLISTED_CODES;
     let work: Vec<(u32, Shortlist)> = queries
         .iter()
         .map(|q| q.alternatives)
@@ -153,12 +168,10 @@ async fn decide_all(
             })
             .collect::<Vec<_>>()
     };
-    let decisions = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
+    let decisions = if heavy {
         // Large batches are decided off the worker thread, so that it keeps
         // answering other requests, /health/live included.
-        tokio::task::spawn_blocking(decide)
-            .await
-            .map_err(|e| ApiError::Unexpected(e.into()))?
+        off_the_worker(decide).await?
     } else {
         decide()
     };
@@ -167,7 +180,20 @@ async fn decide_all(
             .metrics
             .observe_outcome(strategy.kind().as_str(), decision.is_some());
     }
-    Ok((decisions, provenance))
+    Ok(Decided {
+        decisions,
+        provenance,
+        heavy,
+    })
+}
+
+/// Runs `work` on the blocking pool.
+async fn off_the_worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))
 }
 
 async fn answer_one(
@@ -177,7 +203,11 @@ async fn answer_one(
 ) -> ApiResult<HttpResponse> {
     let query = request.parse()?;
     let strategy = kind.with_weights(state.weights);
-    let (mut decisions, provenance) = decide_all(state, strategy, &[&query]).await?;
+    let Decided {
+        mut decisions,
+        provenance,
+        ..
+    } = decide_all(state, strategy, &[&query]).await?;
     match decisions.pop().flatten() {
         Some(decision) => Ok(provenance.respond(&PreferredItemResponse::from(&decision))),
         None => Ok(provenance.mark(ApiError::NotFound(NOT_FOUND.into()).error_response())),
@@ -238,32 +268,47 @@ async fn preferred_batch(
     let (request, _permit) = body.into_parts();
     let kind = request.strategy;
     let parsed = if is_heavy(request.queries.iter().map(|q| q.bricks.len())) {
-        tokio::task::spawn_blocking(move || request.parse())
-            .await
-            .map_err(|e| ApiError::Unexpected(e.into()))??
+        off_the_worker(move || request.parse()).await??
     } else {
         request.parse()?
     };
     let valid: Vec<&PreferredItemQuery> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
-    let (decisions, provenance) =
-        decide_all(&state, kind.with_weights(state.weights), &valid).await?;
-    let mut decisions = decisions.into_iter();
-    let results = parsed
-        .into_iter()
-        .map(|p| match p {
-            Err(errors) => BatchResult::Failed {
-                error: ApiError::Validation(errors).problem(),
-            },
-            Ok(_) => match decisions.next().flatten() {
-                Some(decision) => BatchResult::Found(PreferredItemResponse::from(&decision)),
-                None => BatchResult::Failed {
-                    error: ApiError::NotFound(NOT_FOUND.into()).problem(),
+    let Decided {
+        decisions,
+        provenance,
+        heavy,
+    } = decide_all(&state, kind.with_weights(state.weights), &valid).await?;
+    let answer = move || {
+        let mut decisions = decisions.into_iter();
+        let results = parsed
+            .into_iter()
+            .map(|p| match p {
+                Err(errors) => BatchResult::Failed {
+                    error: ApiError::Validation(errors).problem(),
                 },
-            },
+                Ok(_) => match decisions.next().flatten() {
+                    Some(decision) => BatchResult::Found(PreferredItemResponse::from(&decision)),
+                    None => BatchResult::Failed {
+                        error: ApiError::NotFound(NOT_FOUND.into()).problem(),
+                    },
+                },
+            })
+            .collect();
+        serde_json::to_vec(&BatchResponse {
+            strategy: kind,
+            results,
         })
-        .collect();
-    Ok(provenance.respond(&BatchResponse {
-        strategy: kind,
-        results,
-    }))
+    };
+    // A large answer is built and written out off the worker too.
+    let body = if heavy {
+        off_the_worker(answer).await?
+    } else {
+        answer()
+    }
+    .map_err(|e| ApiError::Unexpected(e.into()))?;
+    Ok(provenance.mark(
+        HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(body),
+    ))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{is_heavy, Contents, Pending, PreferredItemSource, Question, Readiness, Sourced};
 use crate::catalog::MemoryCatalog;
-use crate::domain::PreferredItemQuery;
+use crate::domain::{PreferredItemQuery, ShortlistBudget, INLINE_SHORTLISTED_CODES};
 use crate::http::{ApiError, ApiResult};
 use crate::metrics::{CatalogReading, Metrics};
 
@@ -24,24 +24,33 @@ fn still_loading() -> ApiError {
 }
 
 impl MemorySource {
-    /// 503 until the first snapshot has loaded. Heavy batches are looked up
-    /// off the HTTP worker.
+    /// 503 until the first snapshot has loaded. A lookup gathers at most
+    /// `INLINE_SHORTLISTED_CODES` on the HTTP worker; a heavy batch, or one
+    /// whose candidates turn out to carry more, is looked up off the
+    /// worker with the request's whole budget.
     async fn lookup(&self, question: Question<'_>) -> ApiResult<Sourced> {
         if !self.catalog.is_loaded() {
             return Err(still_loading());
         }
         let Question { queries, strategy } = question;
-        let shortlisted = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
-            let catalog = self.catalog.clone();
-            let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
-            tokio::task::spawn_blocking(move || {
-                let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
-                catalog.shortlists(&refs, strategy)
-            })
-            .await
-            .map_err(|e| ApiError::Unexpected(e.into()))??
+        let inline = if is_heavy(queries.iter().map(|q| q.bricks.len())) {
+            None
         } else {
-            self.catalog.shortlists(queries, strategy)?
+            let allowance = ShortlistBudget::of(INLINE_SHORTLISTED_CODES);
+            self.catalog.shortlists(queries, strategy, allowance).ok()
+        };
+        let shortlisted = match inline {
+            Some(shortlisted) => shortlisted,
+            None => {
+                let catalog = self.catalog.clone();
+                let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
+                tokio::task::spawn_blocking(move || {
+                    let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
+                    catalog.shortlists(&refs, strategy, ShortlistBudget::default())
+                })
+                .await
+                .map_err(|e| ApiError::Unexpected(e.into()))??
+            }
         };
         Ok(Sourced {
             shortlists: shortlisted.shortlists,

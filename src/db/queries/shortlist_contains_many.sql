@@ -25,8 +25,8 @@ WITH params AS (
     JOIN params p ON p.position = m.position
     WHERE p.include_discontinued OR m.status_rank < 3
 )
-SELECT r.position AS "position!", r.identifier AS "identifier!",
-       r.status_rank AS "status_rank!", r.price AS "price!", r.total AS "total!",
+SELECT r.position, r.identifier,
+       r.status_rank, r.price, r.total,
        i.brick_designs, i.brick_color_counts, i.brick_colors
 FROM ranked r JOIN items i ON i.identifier = r.identifier
 WHERE r.place <= r.take

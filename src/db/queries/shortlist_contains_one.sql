@@ -7,8 +7,8 @@ WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bytea[], $3::int4[], $4::bool[], $5::int4[])
         AS p(position, brick, needed, include_discontinued, take)
 )
-SELECT p.position AS "position!", i.identifier AS "identifier!",
-       c.status_rank AS "status_rank!", c.price AS "price!", t.total AS "total!",
+SELECT p.position, i.identifier,
+       c.status_rank, c.price, t.total,
        i.brick_designs, i.brick_color_counts, i.brick_colors
 FROM params p
 CROSS JOIN LATERAL (

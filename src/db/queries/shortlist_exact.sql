@@ -7,8 +7,8 @@ WITH params AS (
     SELECT * FROM unnest($1::int4[], $2::bytea[], $3::bool[], $4::int4[])
         AS p(position, signature, include_discontinued, take)
 )
-SELECT p.position AS "position!", c.identifier AS "identifier!",
-       c.status_rank AS "status_rank!", c.price AS "price!", t.total AS "total!",
+SELECT p.position, c.identifier,
+       c.status_rank, c.price, t.total,
        c.brick_designs, c.brick_color_counts, c.brick_colors
 FROM params p
 CROSS JOIN LATERAL (
