@@ -19,6 +19,8 @@ pub struct Metrics {
     pool_timeouts: IntCounter,
     /// Signs of a lost server, and the connections closed for them.
     failover: (IntCounter, IntCounter),
+    /// Spans exported, and dropped by reason (`queue_full`, `export_failed`).
+    spans: (IntCounter, IntCounterVec),
     task_exits: IntCounterVec,
     legacy: IntCounterVec,
     catalog: CatalogGauges,
@@ -116,6 +118,24 @@ impl Metrics {
             )
             .expect("valid metric"),
         );
+        let spans = (
+            IntCounter::new(
+                "trace_spans_exported_total",
+                "Trace spans handed to the OTLP collector",
+            )
+            .expect("valid metric"),
+            IntCounterVec::new(
+                Opts::new(
+                    "trace_spans_dropped_total",
+                    "Trace spans dropped: the export queue was full, or their export failed",
+                ),
+                &["reason"],
+            )
+            .expect("valid metric"),
+        );
+        for reason in ["queue_full", "export_failed"] {
+            spans.1.with_label_values(&[reason]);
+        }
         let legacy = IntCounterVec::new(
             Opts::new(
                 "legacy_requests_total",
@@ -207,6 +227,8 @@ impl Metrics {
             Box::new(pool_timeouts.clone()),
             Box::new(failover.0.clone()),
             Box::new(failover.1.clone()),
+            Box::new(spans.0.clone()),
+            Box::new(spans.1.clone()),
             Box::new(task_exits.clone()),
             Box::new(legacy.clone()),
             Box::new(catalog.version.clone()),
@@ -233,6 +255,7 @@ impl Metrics {
             pool_idle,
             pool_timeouts,
             failover,
+            spans,
             task_exits,
             legacy,
             catalog,
@@ -315,6 +338,20 @@ impl Metrics {
         for (counter, now) in [
             (&self.failover.0, crate::db::failover::marks_made()),
             (&self.failover.1, crate::db::failover::evicted()),
+        ] {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
+        let spans = crate::telemetry::span_counts();
+        for (counter, now) in [
+            (&self.spans.0, spans.exported),
+            (
+                &self.spans.1.with_label_values(&["queue_full"]),
+                spans.dropped_queue_full,
+            ),
+            (
+                &self.spans.1.with_label_values(&["export_failed"]),
+                spans.dropped_export_failed,
+            ),
         ] {
             counter.inc_by(now.saturating_sub(counter.get()));
         }

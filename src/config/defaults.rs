@@ -66,6 +66,7 @@ impl Default for Settings {
             cors: CorsSettings {
                 allowed_origins: Vec::new(),
             },
+            tracing: Default::default(),
             demo_data: None,
             preferred_item: PreferredItemSettings {
                 source: Source::Memory,

@@ -46,6 +46,48 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     #[serde(default)]
     pub cors: CorsSettings,
+    #[serde(default)]
+    pub tracing: TracingSettings,
+}
+
+/// Traces themselves are set by the standard `OTEL_*` variables (README
+/// "Tracing"); this is what the service adds to them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracingSettings {
+    /// Whose sampling decision (`traceparent`'s flag, `X-Amzn-Trace-Id`'s
+    /// `Sampled`) is followed: `proxies` (from `rate_limit.trusted_proxies`
+    /// only, the default), `all` or `none`. The trace id is continued
+    /// whoever sends it.
+    #[serde(default)]
+    pub trust_incoming_sampling: TrustSampling,
+    /// The share of the catalog follower's routine feed reads that are
+    /// traced (0 to 1, default 0.01): a replica reads the feed twice a
+    /// second, and each read is a trace of its own.
+    #[serde(default = "default_feed_read_sampling")]
+    pub feed_read_sampling: f64,
+}
+
+impl Default for TracingSettings {
+    fn default() -> Self {
+        TracingSettings {
+            trust_incoming_sampling: TrustSampling::default(),
+            feed_read_sampling: default_feed_read_sampling(),
+        }
+    }
+}
+
+fn default_feed_read_sampling() -> f64 {
+    0.01
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustSampling {
+    #[default]
+    Proxies,
+    All,
+    None,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

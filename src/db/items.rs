@@ -93,7 +93,7 @@ struct ItemRow {
 /// page whose items would carry more than `MAX_SHORTLISTED_CODES` colour
 /// codes ends early (with more to follow), so that no page of large items
 /// is built whole in memory.
-#[tracing::instrument(skip_all, fields(limit = from.limit, after = from.after))]
+#[tracing::instrument(name = "SELECT items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client", limit = from.limit))]
 pub async fn list(pool: &PgPool, from: Keyset<'_>, design_id: Option<i32>) -> Listed<Item> {
     let (after, fetch) = (from.after, from.fetch());
     let mut rows = match design_id {
@@ -145,7 +145,7 @@ fn into_item(r: ItemRow) -> Result<Item, sqlx::Error> {
     .map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
-#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+#[tracing::instrument(name = "SELECT items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client"))]
 pub async fn find(pool: &PgPool, identifier: &Identifier) -> Result<Option<Item>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT identifier AS "identifier!", brick_designs, brick_color_counts, brick_colors
@@ -168,7 +168,7 @@ pub async fn find(pool: &PgPool, identifier: &Identifier) -> Result<Option<Item>
 
 /// Inserts a new item. `false` when the identifier is taken; concurrent
 /// inserts of one identifier therefore create it exactly once.
-#[tracing::instrument(skip_all, fields(identifier = %item.identifier))]
+#[tracing::instrument(name = "INSERT items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "INSERT", db.collection.name = "items", otel.kind = "client"))]
 pub async fn insert(conn: &mut PgConnection, item: &Item) -> Result<bool, sqlx::Error> {
     let stored = StoredBricks::from_set(&item.bricks);
     let inserted = sqlx::query_scalar!(
@@ -192,7 +192,7 @@ pub async fn insert(conn: &mut PgConnection, item: &Item) -> Result<bool, sqlx::
 }
 
 /// Creates the item, or replaces the bricks of an existing one.
-#[tracing::instrument(skip_all, fields(identifier = %item.identifier))]
+#[tracing::instrument(name = "INSERT items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "INSERT", db.collection.name = "items", otel.kind = "client"))]
 pub async fn upsert(conn: &mut PgConnection, item: &Item) -> Result<ItemWrite, sqlx::Error> {
     let stored = StoredBricks::from_set(&item.bricks);
     let created = sqlx::query_scalar!(
@@ -247,7 +247,7 @@ async fn index_bricks(conn: &mut PgConnection, item: &Item) -> Result<(), sqlx::
 }
 
 /// Deletes the item; its bricks and master data go with it.
-#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+#[tracing::instrument(name = "DELETE items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "DELETE", db.collection.name = "items", otel.kind = "client"))]
 pub async fn delete(pool: &PgPool, identifier: &Identifier) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "DELETE FROM items WHERE identifier = $1",

@@ -36,7 +36,7 @@ struct MasterDataRow {
     price: Decimal,
 }
 
-#[tracing::instrument(skip_all, fields(limit = from.limit, after = from.after))]
+#[tracing::instrument(name = "SELECT master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "master_data", otel.kind = "client", limit = from.limit))]
 pub async fn list(pool: &PgPool, from: Keyset<'_>, status: Option<Status>) -> Listed<MasterData> {
     let (after, fetch) = (from.after, from.fetch());
     let rows: Vec<MasterDataRow> = match status {
@@ -75,7 +75,7 @@ pub async fn list(pool: &PgPool, from: Keyset<'_>, status: Option<Status>) -> Li
     })
 }
 
-#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+#[tracing::instrument(name = "SELECT master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "master_data", otel.kind = "client"))]
 pub async fn find(
     pool: &PgPool,
     identifier: &Identifier,
@@ -91,7 +91,7 @@ pub async fn find(
 }
 
 /// Creates or replaces the record of an existing item.
-#[tracing::instrument(skip_all, fields(identifier = %record.identifier))]
+#[tracing::instrument(name = "INSERT master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "INSERT", db.collection.name = "master_data", otel.kind = "client"))]
 pub async fn upsert<'c>(
     conn: impl sqlx::PgExecutor<'c>,
     record: &MasterData,
@@ -125,7 +125,7 @@ pub async fn upsert<'c>(
     })
 }
 
-#[tracing::instrument(skip_all, fields(identifier = %identifier))]
+#[tracing::instrument(name = "DELETE master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "DELETE", db.collection.name = "master_data", otel.kind = "client"))]
 pub async fn delete(pool: &PgPool, identifier: &Identifier) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "DELETE FROM master_data WHERE identifier = $1",

@@ -42,7 +42,7 @@ pub enum LookupError {
 /// Shortlists for each query, in query order. Rows are read as they
 /// arrive and charged to one request's budget, which stops the read once
 /// it is spent.
-#[tracing::instrument(skip_all, fields(queries = queries.len()))]
+#[tracing::instrument(name = "SELECT item_bricks", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "item_bricks", otel.kind = "client", queries = queries.len()))]
 pub async fn shortlists(
     pool: &PgPool,
     queries: &[&PreferredItemQuery],
@@ -77,7 +77,8 @@ pub async fn shortlists(
     let codes: usize = rows.iter().map(colour_codes).sum::<Result<_, _>>()?;
     let fill = move || fill_shortlists(shortlists, rows);
     if codes > INLINE_SHORTLISTED_CODES {
-        tokio::task::spawn_blocking(fill)
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(fill))
             .await
             .map_err(|e| LookupError::Database(sqlx::Error::Decode(e.into())))?
     } else {

@@ -197,6 +197,7 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             request_id: current_request_id(),
+            trace_id: crate::telemetry::current_trace_id(),
             total_errors: match self {
                 ApiError::Validation(errors) => Some(errors.total() as u64),
                 _ => None,

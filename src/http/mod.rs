@@ -13,7 +13,9 @@ mod security_headers;
 
 pub use error::{ApiError, ApiResult};
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
-pub use request_context::{request_context, trim_trailing_slash, RequestSpan};
+pub use request_context::{
+    in_this_request, request_context, trim_trailing_slash, RequestSpan, TraceTrust,
+};
 pub use route_table::RouteTable;
 pub use security_headers::{security_headers, Hsts};
 

@@ -7,13 +7,16 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Uri;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
+use ipnet::IpNet;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::RouteTable;
 use crate::auth::Principal;
+use crate::config::TrustSampling;
 use crate::metrics::Metrics;
 
 tokio::task_local! {
@@ -25,6 +28,20 @@ tokio::task_local! {
 /// The request id of the current request, if any.
 pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// `work`, to be run on another thread as part of the current request:
+/// inside its span, with its request id.
+pub fn in_this_request<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
+    let span = Span::current();
+    let id = current_request_id();
+    move || {
+        let _entered = span.enter();
+        match id {
+            Some(id) => REQUEST_ID.sync_scope(id, work),
+            None => work(),
+        }
+    }
 }
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -102,8 +119,14 @@ pub async fn request_context(
         .extensions()
         .get::<Principal>()
         .map(|p| p.id.clone());
+    let trace_id = response
+        .request()
+        .extensions()
+        .get::<tracing_actix_web::RootSpan>()
+        .and_then(|span| crate::telemetry::trace_id(span));
     tracing::info!(
         request_id = %id,
+        trace_id = trace_id.as_deref(),
         method = %method,
         route = %route,
         status,
@@ -140,8 +163,31 @@ pub async fn trim_trailing_slash(
     next.call(req).await
 }
 
-/// The tracing span of a request: its id, method and route pattern, so
-/// that every log line inside a request carries them.
+/// Whose incoming sampling decision a request's span follows
+/// (`tracing.trust_incoming_sampling`).
+#[derive(Debug, Clone, Default)]
+pub struct TraceTrust {
+    pub policy: TrustSampling,
+    pub proxies: Vec<IpNet>,
+}
+
+impl TraceTrust {
+    fn trusts(&self, request: &ServiceRequest) -> bool {
+        match self.policy {
+            TrustSampling::All => true,
+            TrustSampling::None => false,
+            TrustSampling::Proxies => request
+                .peer_addr()
+                .is_some_and(|peer| self.proxies.iter().any(|net| net.contains(&peer.ip()))),
+        }
+    }
+}
+
+/// The span of a request, named `{method} {route}` after OpenTelemetry's
+/// HTTP server conventions: its id, method, route pattern and status, so
+/// that every log line inside a request carries them and a trace shows
+/// them. It continues the trace the request arrived in (`traceparent`, or
+/// `X-Amzn-Trace-Id`).
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -151,20 +197,57 @@ impl RootSpanBuilder for RequestSpan {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        tracing::info_span!(
-            "request",
-            request_id = %id,
-            method = %request.method(),
-            route = tracing::field::Empty,
-            sub = tracing::field::Empty,
-        )
+        let method = method_label(request.method());
+        let route = request
+            .extensions()
+            .get::<RouteLabel>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| Arc::from("unmatched"));
+        macro_rules! request_span {
+            ($level:expr) => {
+                tracing::span!(
+                    $level,
+                    "request",
+                    otel.name = %format!("{method} {route}"),
+                    otel.kind = "server",
+                    otel.status_code = tracing::field::Empty,
+                    request_id = %id,
+                    method = %request.method(),
+                    route = %route,
+                    http.request.method = method,
+                    http.route = %route,
+                    url.path = %request.path(),
+                    http.response.status_code = tracing::field::Empty,
+                    sub = tracing::field::Empty,
+                )
+            };
+        }
+        // Health checks (a load balancer's, the orchestrator's: several a
+        // minute) are not traced.
+        let span = if route.starts_with("/health") {
+            request_span!(tracing::Level::DEBUG)
+        } else {
+            request_span!(tracing::Level::INFO)
+        };
+        if crate::telemetry::tracing_on() {
+            let trust = request
+                .app_data::<web::Data<TraceTrust>>()
+                .is_some_and(|trust| trust.trusts(request));
+            if let Some(parent) = crate::telemetry::remote_parent(request.headers(), trust) {
+                let _ = span.set_parent(parent);
+            }
+        }
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        if let Ok(response) = outcome {
-            if let Some(route) = response.request().extensions().get::<RouteLabel>() {
-                span.record("route", &*route.0);
-            }
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("http.response.status_code", status.as_u16());
+        if status.is_server_error() {
+            span.record("otel.status_code", "ERROR");
         }
     }
 }

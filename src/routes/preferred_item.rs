@@ -11,7 +11,7 @@ use crate::domain::{
     INLINE_SHORTLISTED_CODES,
 };
 use crate::http::docs::{BodyProblems, NoCandidate};
-use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
+use crate::http::{in_this_request, ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
 use crate::wire::{
     BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
@@ -139,7 +139,12 @@ struct Decided {
     heavy: bool,
 }
 
-/// Answers parsed queries.
+/// Answers parsed queries: the `evaluate` span of a trace.
+#[tracing::instrument(
+    name = "evaluate",
+    skip_all,
+    fields(queries = queries.len(), strategy = strategy.kind().as_str())
+)]
 async fn decide_all(
     state: &AppState,
     strategy: Strategy,
@@ -187,11 +192,11 @@ async fn decide_all(
     })
 }
 
-/// Runs `work` on the blocking pool.
+/// Runs `work` on the blocking pool, as part of the current request.
 async fn off_the_worker<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work)
+    tokio::task::spawn_blocking(in_this_request(work))
         .await
         .map_err(|e| ApiError::Unexpected(e.into()))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{is_heavy, Contents, Pending, PreferredItemSource, Question, Readiness, Sourced};
 use crate::catalog::MemoryCatalog;
 use crate::domain::{PreferredItemQuery, ShortlistBudget, INLINE_SHORTLISTED_CODES};
-use crate::http::{ApiError, ApiResult};
+use crate::http::{in_this_request, ApiError, ApiResult};
 use crate::metrics::{CatalogReading, Metrics};
 
 pub struct MemorySource {
@@ -44,10 +44,10 @@ impl MemorySource {
             None => {
                 let catalog = self.catalog.clone();
                 let owned: Vec<PreferredItemQuery> = queries.iter().map(|q| (*q).clone()).collect();
-                tokio::task::spawn_blocking(move || {
+                tokio::task::spawn_blocking(in_this_request(move || {
                     let refs: Vec<&PreferredItemQuery> = owned.iter().collect();
                     catalog.shortlists(&refs, strategy, ShortlistBudget::default())
-                })
+                }))
                 .await
                 .map_err(|e| ApiError::Unexpected(e.into()))??
             }

@@ -48,7 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve() -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    telemetry::init(settings.log_format(), "info");
+    telemetry::init_with_traces(settings.log_format(), "info", &settings.tracing)?;
     let connected = db::connect(settings.database_target()).await?;
     let pool = connected.pool;
     db::migrate(&pool).await?;
@@ -68,6 +68,9 @@ async fn serve() -> anyhow::Result<()> {
     application.run_until_stopped().await?;
     Ok(())
 }
+
+/// How long the spans still queued at shutdown may take to export.
+const TRACE_FLUSH_PATIENCE: Duration = Duration::from_secs(3);
 
 /// A bound, not yet running server, its metrics listener and the
 /// supervisor of its background tasks.
@@ -160,6 +163,12 @@ impl Application {
             .spawn("signals", signals::stop_on_signal(handle, self.draining));
         let result = metrics_listener::serve_beside(self.server, self.metrics).await;
         self.supervisor.shutdown().await;
+        // The spans of the last requests, still queued: exported before the
+        // process ends, within a bound that keeps the whole stop inside a
+        // container's stop timeout (the grace, then at most this).
+        tokio::task::spawn_blocking(|| telemetry::shutdown(TRACE_FLUSH_PATIENCE))
+            .await
+            .ok();
         tracing::info!("stopped");
         result
     }

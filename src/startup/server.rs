@@ -42,6 +42,10 @@ pub fn build(
     let hsts = Hsts::new(settings.server.hsts_max_age_secs);
     let openapi = routes::openapi();
     let known_routes = web::Data::new(route_table(&openapi));
+    let trace_trust = web::Data::new(http::TraceTrust {
+        policy: settings.tracing.trust_incoming_sampling,
+        proxies: settings.rate_limit.trusted_proxies.0.clone(),
+    });
 
     let mut server = HttpServer::new(move || {
         let app = App::new()
@@ -51,6 +55,7 @@ pub fn build(
             .app_data(known_routes.clone())
             .app_data(limits.clone())
             .app_data(hsts.clone())
+            .app_data(trace_trust.clone())
             .app_data(web::QueryConfig::default().error_handler(http::query_error))
             .app_data(web::PathConfig::default().error_handler(http::path_error));
         let (app, _) = routes::mount(app);

@@ -14,6 +14,7 @@ use crate::domain::FieldError;
     "status": 422,
     "detail": "The request breaks 1 rule",
     "request_id": "3f1c2a4e-8d0b-4c2e-9d5e-2b7f0a1c9e11",
+    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
     "errors": [{"field": "bricks[0].design_id", "message": "must be between 0 and 2147483647"}],
     "total_errors": 1
 }))]
@@ -25,6 +26,10 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub request_id: Option<String>,
+    /// The OpenTelemetry trace id of the request, when traces are on
+    /// (README "Tracing"): the trace to look up in X-Ray or another backend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
     /// The fields at fault (at most 100); empty when the problem is not
     /// about a field.
     pub errors: Vec<ProblemField>,

@@ -18,6 +18,8 @@ use std::time::Duration;
 mod clusters;
 mod liveness;
 mod metrics;
+#[allow(dead_code)]
+pub mod otlp;
 mod proxy;
 mod wait;
 

@@ -29,7 +29,7 @@ use copy::{copy_records, encode_item, send_all, LineBuffer};
 /// `copies` (replace mode only) gives the master data about to be loaded in
 /// the same transaction, so that the rows are written with their copies
 /// right away, instead of being rewritten when the master data arrives.
-#[tracing::instrument(skip_all, fields(?mode))]
+#[tracing::instrument(name = "COPY items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "COPY", db.collection.name = "items", otel.kind = "client", ?mode))]
 pub async fn load_items(
     conn: &mut PgConnection,
     mode: LoadMode,
@@ -142,7 +142,7 @@ pub async fn load_items(
 /// Loads master data. Every record's item must exist. `conn` must be in a
 /// transaction. `copies_written` says that `load_items` already wrote the
 /// copies of these records in this transaction.
-#[tracing::instrument(skip_all, fields(?mode))]
+#[tracing::instrument(name = "COPY master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "COPY", db.collection.name = "master_data", otel.kind = "client", ?mode))]
 pub async fn load_master_data(
     conn: &mut PgConnection,
     mode: LoadMode,

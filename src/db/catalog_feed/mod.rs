@@ -187,6 +187,7 @@ async fn feed_rows(
 
 /// Streams every item to `each`, and returns the feed position of the
 /// snapshot they were read from.
+#[tracing::instrument(name = "catalog snapshot", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client"))]
 pub async fn snapshot(
     feed: &mut FeedConnection,
     mut each: impl FnMut(CatalogRow),
@@ -213,6 +214,7 @@ pub async fn snapshot(
 }
 
 /// What changed since `position`, read in one snapshot.
+#[tracing::instrument(name = "catalog feed read", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "catalog_changes", otel.kind = "client"))]
 pub async fn changes(
     feed: &mut FeedConnection,
     position: &Position,
