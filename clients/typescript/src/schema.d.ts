@@ -551,6 +551,7 @@ export interface components {
          *       "status": 422,
          *       "title": "Unprocessable Content",
          *       "total_errors": 1,
+         *       "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
          *       "type": "urn:problem:validation"
          *     }
          */
@@ -562,6 +563,9 @@ export interface components {
             status: number;
             detail: string;
             request_id?: string | null;
+            /** @description The OpenTelemetry trace id of the request, when traces are on
+             *     (README "Tracing"): the trace to look up in X-Ray or another backend. */
+            trace_id?: string | null;
             /** @description The fields at fault (at most 100); empty when the problem is not
              *     about a field. */
             errors: components["schemas"]["ProblemField"][];
