@@ -30,6 +30,8 @@ export function acknowledgeAcceptedFindings(stack: ServiceStack): void {
     accept(child(stack, "Database"), "RDS10",
       "Outside production (context production=false) the database can be deleted with the stack; production turns deletion protection on.");
   }
+  accept(child(stack, "Task/TaskRole"), "IAM5[Resource::*]",
+    "The collector beside the service writes trace segments to X-Ray, whose PutTraceSegments, PutTelemetryRecords and sampling actions support no resource-level permissions.");
   for (const task of ["Task", "MigrateTask"]) {
     accept(child(stack, `${task}/ExecutionRole`), "IAM5[Resource::*]",
       "ecr:GetAuthorizationToken cannot be scoped to a resource; the pull itself is granted on the one repository.");

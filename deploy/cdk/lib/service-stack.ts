@@ -11,6 +11,7 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as rds from "aws-cdk-lib/aws-rds";
 import * as route53 from "aws-cdk-lib/aws-route53";
@@ -18,6 +19,8 @@ import * as route53Targets from "aws-cdk-lib/aws-route53-targets";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
+import * as fs from "fs";
+import * as path from "path";
 
 import { ServiceSettings } from "./settings";
 
@@ -35,6 +38,18 @@ const DATABASE_NAME = "catalog";
  * --service-role` creates it and grants it; its secret rotates with
  * multi-user rotation. */
 export const SERVICE_ROLE = "catalog_app";
+
+/** The AWS Distro for OpenTelemetry collector, pinned, and where it takes
+ * the service's spans (OTLP/HTTP on the task's loopback interface). */
+export const COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3";
+export const OTLP_ENDPOINT = "http://127.0.0.1:4318";
+/** The share of requests traced when no trusted caller decided. */
+export const TRACE_SAMPLING_RATIO = "0.1";
+/** The collector's configuration, deploy/otel/collector.yaml, shared with
+ * the Kubernetes manifests (read from the compiled dist/lib/). */
+export function collectorConfig(): string {
+  return fs.readFileSync(path.join(__dirname, "..", "..", "..", "otel", "collector.yaml"), "utf8");
+}
 
 /** An ECR image through its repository, so that the execution role is
  * granted the pull; any other registry as it is. */
@@ -188,6 +203,11 @@ export class ServiceStack extends Stack {
       PGSSLMODE: "verify-full",
       PGSSLROOTCERT: RDS_CA_BUNDLE,
       RUST_LOG: "info",
+      // Traces go to the collector beside the service (README "Tracing").
+      OTEL_EXPORTER_OTLP_ENDPOINT: OTLP_ENDPOINT,
+      OTEL_SERVICE_NAME: "preferred-item-service",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: TRACE_SAMPLING_RATIO,
     };
     const secrets = {
       PGHOST: ecs.Secret.fromSecretsManager(serviceSecret, "host"),
@@ -262,6 +282,38 @@ export class ServiceStack extends Stack {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: "migrate" }),
     });
     container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+
+    // The collector: started before the service and, as ECS stops
+    // containers in the reverse order of their dependencies, stopped after
+    // it, so that the service's flush at SIGTERM still finds it. Not
+    // essential: a collector that fails costs the service only the spans it
+    // drops (counted in trace_spans_dropped_total).
+    const collector = task.addContainer("otel-collector", {
+      image: ecs.ContainerImage.fromRegistry(COLLECTOR_IMAGE),
+      essential: false,
+      environment: { AOT_CONFIG_CONTENT: collectorConfig() },
+      memoryLimitMiB: 128,
+      healthCheck: {
+        command: ["CMD", "/healthcheck"],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(10),
+      },
+      user: "10001:10001",
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: "otel-collector" }),
+    });
+    container.addContainerDependencies({ container: collector, condition: ecs.ContainerDependencyCondition.START });
+    // X-Ray's write actions take no resource: the statement names them alone.
+    task.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+      ],
+      resources: ["*"],
+    }));
 
     // The one-off migration task: the same `migrate`, for operators who
     // apply a migration before a rollout (README).

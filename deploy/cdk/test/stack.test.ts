@@ -232,9 +232,52 @@ test("each task first migrates and grants the service role as the owner, then se
   assert.equal(migrate.Name, "migrate");
   assert.deepEqual(migrate.Command, ["migrate", "--service-role", "catalog_app"]);
   assert.equal(migrate.Essential, false);
-  assert.deepEqual(service.DependsOn, [{ ContainerName: "migrate", Condition: "SUCCESS" }]);
+  assert.deepEqual(
+    service.DependsOn.find((d: any) => d.ContainerName === "migrate"),
+    { ContainerName: "migrate", Condition: "SUCCESS" },
+  );
   const secrets = Object.fromEntries(migrate.Secrets.map((s: any) => [s.Name, JSON.stringify(s.ValueFrom)]));
   assert.match(secrets.PGUSER, /DatabaseSecretAttachment/);
   assert.match(secrets.SERVICE_ROLE_PASSWORD, /ServiceSecretAttachment.*:password::/);
   assert.ok(!migrate.Secrets.some((s: any) => s.Name === "APP__AUTH__KEYS"), "the migrate container gets no API keys");
+});
+
+test("an ADOT collector beside the service exports its traces to X-Ray", () => {
+  const task = Object.values(resources("AWS::ECS::TaskDefinition")).find((d) =>
+    d.Properties.ContainerDefinitions.some((c: any) => c.Name === "service"),
+  )!;
+  const containers: any[] = task.Properties.ContainerDefinitions;
+  const service = containers.find((c) => c.Name === "service");
+  const collector = containers.find((c) => c.Name === "otel-collector");
+  assert.ok(collector, "a collector container");
+  assert.match(collector.Image, /^public\.ecr\.aws\/aws-observability\/aws-otel-collector:v\d+\.\d+\.\d+$/);
+  assert.equal(collector.Essential, false, "a collector that fails never stops the task");
+  assert.deepEqual(collector.HealthCheck.Command, ["CMD", "/healthcheck"]);
+  const config = collector.Environment.find((e: any) => e.Name === "AOT_CONFIG_CONTENT").Value;
+  assert.equal(config, fs.readFileSync(path.join(__dirname, "..", "..", "..", "otel", "collector.yaml"), "utf8"));
+  assert.match(config, /endpoint: 127\.0\.0\.1:4318/);
+  assert.match(config, /exporters: \[awsxray\]/);
+  // The service sends to it, and starts after it (so it stops before it:
+  // its flush at SIGTERM finds the collector still running).
+  const env = Object.fromEntries(service.Environment.map((e: any) => [e.Name, e.Value]));
+  assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "http://127.0.0.1:4318");
+  assert.equal(env.OTEL_SERVICE_NAME, "preferred-item-service");
+  assert.equal(env.OTEL_TRACES_SAMPLER, "parentbased_traceidratio");
+  assert.equal(env.OTEL_TRACES_SAMPLER_ARG, "0.1");
+  assert.deepEqual(
+    service.DependsOn.find((d: any) => d.ContainerName === "otel-collector"),
+    { ContainerName: "otel-collector", Condition: "START" },
+  );
+  // The task role may write segments, and nothing else of X-Ray's.
+  const roleRef = task.Properties.TaskRoleArn["Fn::GetAtt"][0];
+  const policies = Object.values(resources("AWS::IAM::Policy")).filter((p) =>
+    p.Properties.Roles.some((r: any) => r.Ref === roleRef),
+  );
+  const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)));
+  assert.deepEqual(actions.filter((a: string) => a.startsWith("xray:")).sort(), [
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+  ]);
 });
