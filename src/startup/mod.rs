@@ -48,7 +48,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve() -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    telemetry::init_with_traces(settings.log_format(), "info", &settings.tracing)?;
+    telemetry::init_with_traces(
+        settings.log_format(),
+        "info",
+        settings.tracing.feed_read_sampling,
+    )?;
     let connected = db::connect(settings.database_target()).await?;
     let pool = connected.pool;
     db::migrate(&pool).await?;

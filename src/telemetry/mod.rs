@@ -44,14 +44,17 @@ pub fn init(format: LogFormat, default_level: &str) {
 /// `init`, with traces when the environment asks for them. An invalid
 /// `OTEL_*` setting is an error: the service refuses to start rather than
 /// run untraced by surprise.
+///
+/// `feed_read_sampling` is the share of the catalog follower's routine feed
+/// reads that are traced.
 pub fn init_with_traces(
     format: LogFormat,
     default_level: &str,
-    settings: &crate::config::TracingSettings,
+    feed_read_sampling: f64,
 ) -> anyhow::Result<()> {
     let tracer = match traces_requested() {
         false => None,
-        true => Some(start_tracing(settings)?),
+        true => Some(start_tracing(feed_read_sampling)?),
     };
     install(format, default_level, tracer)
 }
@@ -64,9 +67,7 @@ fn traces_requested() -> bool {
     !disabled && (set("OTEL_EXPORTER_OTLP_ENDPOINT") || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 }
 
-fn start_tracing(
-    settings: &crate::config::TracingSettings,
-) -> anyhow::Result<opentelemetry_sdk::trace::Tracer> {
+fn start_tracing(feed_read_sampling: f64) -> anyhow::Result<opentelemetry_sdk::trace::Tracer> {
     for name in [
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -80,7 +81,7 @@ fn start_tracing(
         }
     }
     let limits = export::QueueLimits::from_env()?;
-    let sampler = sampling::Sampling::from_env(settings.feed_read_sampling)?;
+    let sampler = sampling::Sampling::from_env(feed_read_sampling)?;
     // `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` are read by the
     // resource builder; without a name the service names itself.
     let named = std::env::var("OTEL_SERVICE_NAME").is_ok()
