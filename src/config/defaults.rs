@@ -67,6 +67,7 @@ impl Default for Settings {
                 allowed_origins: Vec::new(),
             },
             tracing: Default::default(),
+            http: Default::default(),
             demo_data: None,
             preferred_item: PreferredItemSettings {
                 source: Source::Memory,

@@ -48,6 +48,19 @@ pub struct Settings {
     pub cors: CorsSettings,
     #[serde(default)]
     pub tracing: TracingSettings,
+    #[serde(default)]
+    pub http: HttpSettings,
+}
+
+/// HTTP semantics a deployment may tighten.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Refuse (428) a PUT or DELETE of an item or a master-data record that
+    /// sends neither `If-Match` nor `If-None-Match`, so that no client can
+    /// overwrite another's change without having seen it.
+    #[serde(default)]
+    pub require_if_match: bool,
 }
 
 /// Traces themselves are set by the standard `OTEL_*` variables (README

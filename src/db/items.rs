@@ -248,14 +248,42 @@ async fn index_bricks(conn: &mut PgConnection, item: &Item) -> Result<(), sqlx::
 
 /// Deletes the item; its bricks and master data go with it.
 #[tracing::instrument(name = "DELETE items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "DELETE", db.collection.name = "items", otel.kind = "client"))]
-pub async fn delete(pool: &PgPool, identifier: &Identifier) -> Result<bool, sqlx::Error> {
+pub async fn delete<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    identifier: &Identifier,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "DELETE FROM items WHERE identifier = $1",
         identifier.as_str()
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() > 0)
+}
+
+/// An item's row as stored: identifier, designs, colour counts, colours.
+type StoredRow = (String, Vec<i32>, Vec<i32>, Vec<i32>);
+
+/// The item, its row locked until the transaction ends (`FOR UPDATE`):
+/// what a conditional write compares its precondition with, held still
+/// until it has written.
+#[tracing::instrument(name = "SELECT items", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client"))]
+pub async fn find_locked(
+    conn: &mut PgConnection,
+    identifier: &Identifier,
+) -> Result<Option<Item>, sqlx::Error> {
+    let row: Option<StoredRow> = sqlx::query_as(
+        "SELECT identifier, brick_designs, brick_color_counts, brick_colors
+         FROM items WHERE identifier = $1 FOR UPDATE",
+    )
+    .bind(identifier.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(identifier, designs, counts, colors)| {
+        item_from_row(identifier, designs, counts, colors)
+    })
+    .transpose()
+    .map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 /// Whether the catalog holds no item at all.

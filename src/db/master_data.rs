@@ -76,15 +76,15 @@ pub async fn list(pool: &PgPool, from: Keyset<'_>, status: Option<Status>) -> Li
 }
 
 #[tracing::instrument(name = "SELECT master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "master_data", otel.kind = "client"))]
-pub async fn find(
-    pool: &PgPool,
+pub async fn find<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
     identifier: &Identifier,
 ) -> Result<Option<MasterData>, sqlx::Error> {
     sqlx::query!(
         r#"SELECT identifier AS "identifier!", status, price FROM master_data WHERE identifier = $1"#,
         identifier.as_str(),
     )
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?
     .map(|r| master_data_from_row(r.identifier, r.status, r.price))
     .transpose()
@@ -126,12 +126,36 @@ pub async fn upsert<'c>(
 }
 
 #[tracing::instrument(name = "DELETE master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "DELETE", db.collection.name = "master_data", otel.kind = "client"))]
-pub async fn delete(pool: &PgPool, identifier: &Identifier) -> Result<bool, sqlx::Error> {
+pub async fn delete<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    identifier: &Identifier,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "DELETE FROM master_data WHERE identifier = $1",
         identifier.as_str()
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() > 0)
+}
+
+/// The item's master data, with the *item's* row locked until the
+/// transaction ends: a conditional write of the record compares and writes
+/// with no other write of it in between, a first creation included. `None`
+/// inside `Some` when the item exists without master data; `None` when the
+/// item does not exist.
+#[tracing::instrument(name = "SELECT master_data", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "master_data", otel.kind = "client"))]
+pub async fn find_locked(
+    conn: &mut sqlx::PgConnection,
+    identifier: &Identifier,
+) -> Result<Option<Option<MasterData>>, sqlx::Error> {
+    let item: Option<(String,)> =
+        sqlx::query_as("SELECT identifier FROM items WHERE identifier = $1 FOR UPDATE")
+            .bind(identifier.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if item.is_none() {
+        return Ok(None);
+    }
+    find(&mut *conn, identifier).await.map(Some)
 }

@@ -64,6 +64,11 @@ problem_set! {
     Gone {
         "410" => "Retired: past the Sunset date (APP__SERVER__LEGACY_GONE_AFTER_SUNSET); use the Link header's successor",
     }
+    /// A conditional PUT or DELETE (`If-Match`, `If-None-Match: *`).
+    ConditionalWrite {
+        "412" => "A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *)",
+        "428" => "This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH)",
+    }
     /// Creating something that exists.
     Conflict {
         "409" => "The identifier exists",
@@ -75,5 +80,17 @@ problem_set! {
     /// A route whose only failure is an unavailable database.
     Unavailable {
         "503" => "Database unreachable or the service is shutting down",
+    }
+}
+
+/// A read with a validator: 304 when `If-None-Match` holds its `ETag`.
+pub struct Tagged;
+
+impl utoipa::IntoResponses for Tagged {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let response = ResponseBuilder::new()
+            .description("Not modified: `If-None-Match` holds the current ETag; no body")
+            .build();
+        [("304".to_owned(), response.into())].into()
     }
 }

@@ -51,6 +51,12 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An `If-Match` or `If-None-Match` of a write does not hold.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// A write without `If-Match` where settings require one.
+    #[error("precondition required")]
+    PreconditionRequired,
     #[error("payload larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the body did not arrive within {ms} ms")]
@@ -94,6 +100,8 @@ impl ApiError {
             ApiError::Gone(_) => "urn:problem:gone",
             ApiError::MethodNotAllowed(_) => "urn:problem:method-not-allowed",
             ApiError::Conflict(_) => "urn:problem:conflict",
+            ApiError::PreconditionFailed(_) => "urn:problem:precondition-failed",
+            ApiError::PreconditionRequired => "urn:problem:precondition-required",
             ApiError::PayloadTooLarge { .. } => "urn:problem:payload-too-large",
             ApiError::UnsupportedMediaType(_) => "urn:problem:unsupported-media-type",
             ApiError::BodyTimeout { .. } => "urn:problem:request-timeout",
@@ -151,9 +159,16 @@ impl ApiError {
                 format!("Too many requests; retry in {retry_after_secs} s"),
                 vec![],
             ),
-            ApiError::NotFound(detail) | ApiError::Conflict(detail) | ApiError::Gone(detail) => {
-                (detail.clone(), vec![])
-            }
+            ApiError::NotFound(detail)
+            | ApiError::Conflict(detail)
+            | ApiError::Gone(detail)
+            | ApiError::PreconditionFailed(detail) => (detail.clone(), vec![]),
+            ApiError::PreconditionRequired => (
+                "This deployment requires If-Match (or If-None-Match: * to create) on every \
+                 PUT and DELETE: read the record first and send its ETag"
+                    .into(),
+                vec![],
+            ),
             ApiError::MethodNotAllowed(method) => (
                 format!("This path does not support {method}; see the Allow header"),
                 vec![],
@@ -221,6 +236,8 @@ impl ResponseError for ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,

@@ -11,6 +11,7 @@ mod request_context;
 mod route_table;
 mod security_headers;
 
+pub mod conditional;
 pub use error::{ApiError, ApiResult};
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
 pub use request_context::{

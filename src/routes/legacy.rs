@@ -56,7 +56,7 @@ async fn get_item_legacy(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let found = super::items::find_item(&state, &id);
+    let found = super::items::find_item(&state, &request, &id);
     answer(&state, &request, "/items/item/{id}", "/items", &id, found).await
 }
 
@@ -85,7 +85,7 @@ async fn get_master_data_legacy(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let found = super::master_data::find_master_data(&state, &id);
+    let found = super::master_data::find_master_data(&state, &request, &id);
     answer(
         &state,
         &request,

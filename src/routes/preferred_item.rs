@@ -1,6 +1,7 @@
 //! `/preferreditem`: which item is preferred for a list of bricks.
 
-use actix_web::{post, web, HttpResponse, ResponseError};
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,6 +11,7 @@ use crate::domain::{
     codes_in, Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
     INLINE_SHORTLISTED_CODES,
 };
+use crate::http::conditional::{read_answer, ETag};
 use crate::http::docs::{BodyProblems, NoCandidate};
 use crate::http::{in_this_request, ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
@@ -85,6 +87,16 @@ impl<T: Answer> utoipa::IntoResponses for Answered<T> {
                      last known to be current",
                 ),
             )
+            .header(
+                "ETag",
+                HeaderBuilder::new()
+                    .schema(Some(<String as utoipa::PartialSchema>::schema()))
+                    .description(Some(
+                        "Weak, over the answer: with `If-None-Match` holding it, the same \
+                         question gets 304 while its answer is unchanged",
+                    ))
+                    .build(),
+            )
             .content(
                 "application/json",
                 ContentBuilder::new()
@@ -92,7 +104,14 @@ impl<T: Answer> utoipa::IntoResponses for Answered<T> {
                     .build(),
             )
             .build();
-        [("200".to_owned(), response.into())].into()
+        let not_modified = ResponseBuilder::new()
+            .description("Not modified: `If-None-Match` holds the answer's ETag; no body")
+            .build();
+        [
+            ("200".to_owned(), response.into()),
+            ("304".to_owned(), not_modified.into()),
+        ]
+        .into()
     }
 }
 
@@ -105,8 +124,11 @@ struct Provenance {
 }
 
 impl Provenance {
-    fn respond(&self, body: &impl serde::Serialize) -> HttpResponse {
-        self.mark(HttpResponse::Ok().json(body))
+    /// A 200 answer of `bytes` (JSON) with a weak `ETag` over them: 304
+    /// when the request's `If-None-Match` holds it.
+    fn respond(&self, request: &HttpRequest, bytes: Vec<u8>) -> HttpResponse {
+        let tag = ETag::weak(&[b"preferreditem", &bytes]);
+        self.mark(read_answer(request, StatusCode::OK, bytes, &tag))
     }
 
     /// Adds the headers to an answer, a 404 "no candidate" included: it
@@ -203,6 +225,7 @@ async fn off_the_worker<T: Send + 'static>(
 
 async fn answer_one(
     state: &AppState,
+    http: &HttpRequest,
     kind: StrategyKind,
     request: &PreferredItemRequest,
 ) -> ApiResult<HttpResponse> {
@@ -214,7 +237,11 @@ async fn answer_one(
         ..
     } = decide_all(state, strategy, &[&query]).await?;
     match decisions.pop().flatten() {
-        Some(decision) => Ok(provenance.respond(&PreferredItemResponse::from(&decision))),
+        Some(decision) => {
+            let bytes = serde_json::to_vec(&PreferredItemResponse::from(&decision))
+                .map_err(|e| ApiError::Unexpected(e.into()))?;
+            Ok(provenance.respond(http, bytes))
+        }
         None => Ok(provenance.mark(ApiError::NotFound(NOT_FOUND.into()).error_response())),
     }
 }
@@ -229,9 +256,10 @@ async fn answer_one(
 #[post("")]
 async fn preferred_by_rank(
     state: web::Data<AppState>,
+    http: HttpRequest,
     body: JsonBody<PreferredItemRequest>,
 ) -> ApiResult<HttpResponse> {
-    answer_one(&state, StrategyKind::Rank, &body.0).await
+    answer_one(&state, &http, StrategyKind::Rank, &body.0).await
 }
 
 /// The preferred item by score.
@@ -243,9 +271,10 @@ async fn preferred_by_rank(
 #[post("/score")]
 async fn preferred_by_score(
     state: web::Data<AppState>,
+    http: HttpRequest,
     body: JsonBody<PreferredItemRequest>,
 ) -> ApiResult<HttpResponse> {
-    answer_one(&state, StrategyKind::Score, &body.0).await
+    answer_one(&state, &http, StrategyKind::Score, &body.0).await
 }
 
 /// Many queries at once, answered in order.
@@ -264,6 +293,7 @@ async fn preferred_by_score(
 #[post("/batch")]
 async fn preferred_batch(
     state: web::Data<AppState>,
+    http: HttpRequest,
     body: JsonBody<BatchRequest>,
 ) -> ApiResult<HttpResponse> {
     // The request goes as soon as it is parsed; its share of the
@@ -311,9 +341,5 @@ async fn preferred_batch(
         answer()
     }
     .map_err(|e| ApiError::Unexpected(e.into()))?;
-    Ok(provenance.mark(
-        HttpResponse::Ok()
-            .content_type(actix_web::http::header::ContentType::json())
-            .body(body),
-    ))
+    Ok(provenance.respond(&http, body))
 }

@@ -25,9 +25,24 @@ pub struct AppState {
     pub deadline: Duration,
     /// The deprecation of the legacy read paths (`server.legacy_*`).
     pub legacy: Deprecation,
+    /// Refuse PUT and DELETE without a precondition (`http.require_if_match`).
+    pub require_if_match: bool,
 }
 
 impl AppState {
+    /// The preconditions of a write; 428 when the deployment requires one
+    /// and it names none.
+    pub fn preconditions(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<crate::http::conditional::Preconditions, crate::http::ApiError> {
+        let preconditions = crate::http::conditional::Preconditions::of(request);
+        if self.require_if_match && !preconditions.any() {
+            return Err(crate::http::ApiError::PreconditionRequired);
+        }
+        Ok(preconditions)
+    }
+
     /// Runs one request's database work within `deadline` (see
     /// `db::within`): past it the request gets 503, whatever the server or
     /// the network does.

@@ -115,6 +115,7 @@ impl Application {
                 &settings.server.legacy_sunset,
                 settings.server.legacy_gone_after_sunset,
             ),
+            require_if_match: settings.http.require_if_match,
         });
         let access = web::Data::new(access(settings, &mut supervisor)?);
         let (port, server) = server::build(settings, state.clone(), access, metrics)?;

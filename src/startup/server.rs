@@ -90,9 +90,12 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
+            header::ETAG,
             header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,

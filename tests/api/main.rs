@@ -7,6 +7,7 @@
 
 mod auth;
 mod bulk;
+mod conditional;
 mod docs;
 mod errors;
 #[path = "../harness/mod.rs"]

@@ -287,6 +287,26 @@ impl TestApp {
         Reply::from(response).await
     }
 
+    /// `method path` with `headers`, and a JSON body when given.
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        Reply::from(request.send().await.unwrap()).await
+    }
+
     /// Creates an item with bricks given as `(design, colours)` pairs.
     pub async fn create_item(&self, id: &str, bricks: &[(i64, &[i64])]) {
         let reply = self.post_json("/items", &item_json(id, bricks)).await;
