@@ -418,3 +418,36 @@ async fn browsers_on_another_origin_can_read_the_tag_and_send_preconditions() {
         .to_ascii_lowercase();
     assert!(allowed.contains("if-match"), "{allowed}");
 }
+
+#[tokio::test]
+async fn revalidations_answered_304_do_not_count_against_the_rate_limit() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.per_second = 1;
+        s.rate_limit.burst = 2;
+    })
+    .await;
+    app.create_item("limited", &[(1, &[1])]).await; // the first token
+    let read = app.get("/items/limited").await; // the second
+    assert_eq!(read.status, 200);
+    let tag = etag(&read);
+    // Revalidations answered 304 take nothing from the limit...
+    for i in 0..10 {
+        let again = get_with(&app, "/items/limited", &[("if-none-match", &tag)]).await;
+        assert_eq!(again.status, 304, "revalidation {i}");
+    }
+    // ...while one that gets the whole answer counts like any read.
+    let stale = get_with(&app, "/items/limited", &[("if-none-match", "\"stale\"")]).await;
+    stale.assert_problem(429, &[]);
+    assert!(stale.header("retry-after").is_some());
+    app.get("/items/limited").await.assert_problem(429, &[]);
+    // Revalidations have an allowance of their own, ten times the limit:
+    // a flood of them is refused too.
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..40 {
+        let reply = get_with(&app, "/items/limited", &[("if-none-match", &tag)]).await;
+        *statuses.entry(reply.status.as_u16()).or_insert(0) += 1;
+    }
+    assert!(statuses.get(&429).copied().unwrap_or(0) > 0, "{statuses:?}");
+    assert!(statuses.get(&304).copied().unwrap_or(0) > 0, "{statuses:?}");
+}

@@ -232,16 +232,43 @@ pub async fn access_control(
             Some(_) => {}
         }
     }
-    if let Some(rate_limit) = &access.rate_limit {
-        let bucket = bucket.unwrap_or_else(ip_bucket);
-        if let Err(wait) = rate_limit.check(&bucket) {
-            return Ok(reject(req, too_many(wait)).await);
+    let Some(rate_limit) = access.rate_limit.clone() else {
+        if let Some(principal) = principal {
+            req.extensions_mut().insert(principal);
         }
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let bucket = bucket.unwrap_or_else(ip_bucket);
+    // A read that revalidates (If-None-Match) is counted only if it is not
+    // answered 304; until then it draws on the larger revalidation
+    // allowance. Writes are always counted first: a write must never run
+    // and then be refused.
+    let revalidation =
+        required == Scope::Read && req.headers().contains_key(header::IF_NONE_MATCH);
+    let checked = if revalidation {
+        rate_limit.check_revalidation(&bucket)
+    } else {
+        rate_limit.check(&bucket)
+    };
+    if let Err(wait) = checked {
+        return Ok(reject(req, too_many(wait)).await);
     }
     if let Some(principal) = principal {
         req.extensions_mut().insert(principal);
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    let response = next.call(req).await?;
+    if !revalidation || response.status() == actix_web::http::StatusCode::NOT_MODIFIED {
+        return Ok(response.map_into_left_body());
+    }
+    match rate_limit.check(&bucket) {
+        Ok(()) => Ok(response.map_into_left_body()),
+        Err(wait) => {
+            let (request, _) = response.into_parts();
+            let refused = actix_web::ResponseError::error_response(&too_many(wait));
+            Ok(ServiceResponse::new(request, refused).map_into_right_body())
+        }
+    }
 }

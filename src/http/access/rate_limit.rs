@@ -9,13 +9,32 @@ use std::time::Duration;
 
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<String>,
+    /// Revalidations (reads with `If-None-Match`) answered 304 are not
+    /// counted against `limiter`; they draw on this allowance instead,
+    /// `REVALIDATION_FACTOR` times larger, so that a flood of conditional
+    /// requests is still bounded.
+    revalidations: DefaultKeyedRateLimiter<String>,
 }
+
+/// How many times the rate limit revalidations may run at.
+pub const REVALIDATION_FACTOR: u32 = 10;
 
 impl RateLimit {
     pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> Self {
+        let times = |n: NonZeroU32| n.saturating_mul(NonZeroU32::new(REVALIDATION_FACTOR).expect("10"));
         RateLimit {
             limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+            revalidations: RateLimiter::keyed(
+                Quota::per_second(times(per_second)).allow_burst(times(burst)),
+            ),
         }
+    }
+
+    /// Takes a token from `bucket`'s revalidation allowance.
+    pub fn check_revalidation(&self, bucket: &str) -> Result<(), Duration> {
+        self.revalidations
+            .check_key(&bucket.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(self.revalidations.clock().now()))
     }
 
     /// Takes a token from `bucket`; or says how long until one is free.
@@ -34,6 +53,7 @@ impl RateLimit {
         loop {
             tick.tick().await;
             self.limiter.retain_recent();
+            self.revalidations.retain_recent();
         }
     }
 }
