@@ -1,6 +1,7 @@
 // A thin layer over the generated types and openapi-fetch: credentials on
 // every request, problem documents as a typed error, bounded retries of 429
-// and 503 that honour Retry-After, and abort signals everywhere. Runs in
+// and 503 that honour Retry-After, abort signals everywhere, and helpers
+// for conditional reads and writes (ETag, If-None-Match, If-Match). Runs in
 // browsers and in Node 20 (global fetch); no runtime dependency beyond
 // openapi-fetch.
 
@@ -126,7 +127,8 @@ export function createClient(options: ClientOptions): PreferredItemClient {
 
   const problems: Middleware = {
     async onResponse({ response }) {
-      if (response.ok) return undefined;
+      // 304: the caller's copy is current (it sent If-None-Match).
+      if (response.ok || response.status === 304) return undefined;
       const type = response.headers.get("content-type") ?? "";
       if (type.includes("json")) {
         const problem = (await response.clone().json()) as Problem;
@@ -149,4 +151,111 @@ export function createClient(options: ClientOptions): PreferredItemClient {
   const client = createFetchClient<paths>({ baseUrl: options.baseUrl, fetch: retryingFetch });
   client.use(credentials, problems);
   return client;
+}
+
+export type Item = Schemas["ItemJson"];
+export type MasterData = Schemas["MasterDataJson"];
+
+/** A record and the ETag it was read (or written) with. */
+export interface Tagged<T> {
+  value: T;
+  etag: string;
+}
+
+function etagOf(response: Response): string {
+  const etag = response.headers.get("etag");
+  if (etag === null) throw new Error("the service sent no ETag");
+  return etag;
+}
+
+/**
+ * Reads an item with its ETag. Given the ETag of a copy already held, the
+ * service answers 304 while that copy is current, and this returns it
+ * unchanged without a body having been sent.
+ */
+export async function getItem(
+  client: PreferredItemClient,
+  id: string,
+  options: { cached?: Tagged<Item>; signal?: AbortSignal } = {},
+): Promise<Tagged<Item>> {
+  const { data, response } = await client.GET("/items/{id}", {
+    params: { path: { id } },
+    headers: options.cached ? { "If-None-Match": options.cached.etag } : {},
+    signal: options.signal,
+  });
+  if (response.status === 304 && options.cached) return options.cached;
+  return { value: data as Item, etag: etagOf(response) };
+}
+
+/**
+ * Replaces an item's bricks only if it is still as `current` was read
+ * (`If-Match`). If someone changed it since, this throws a `ProblemError`
+ * with status 412 and nothing is written: read it again and decide.
+ */
+export async function updateItem(
+  client: PreferredItemClient,
+  current: Tagged<Item>,
+  bricks: Item["bricks"],
+  signal?: AbortSignal,
+): Promise<Tagged<Item>> {
+  const { data, response } = await client.PUT("/items/{id}", {
+    params: { path: { id: current.value.identifier }, header: { "If-Match": current.etag } },
+    body: { bricks },
+    signal,
+  });
+  return { value: data as Item, etag: etagOf(response) };
+}
+
+/** Deletes an item only if it is still as `current` was read (412 otherwise). */
+export async function removeItem(
+  client: PreferredItemClient,
+  current: Tagged<Item>,
+  signal?: AbortSignal,
+): Promise<void> {
+  await client.DELETE("/items/{id}", {
+    params: { path: { id: current.value.identifier }, header: { "If-Match": current.etag } },
+    signal,
+  });
+}
+
+/** `getItem` for an item's master data. */
+export async function getMasterData(
+  client: PreferredItemClient,
+  id: string,
+  options: { cached?: Tagged<MasterData>; signal?: AbortSignal } = {},
+): Promise<Tagged<MasterData>> {
+  const { data, response } = await client.GET("/masterdata/{id}", {
+    params: { path: { id } },
+    headers: options.cached ? { "If-None-Match": options.cached.etag } : {},
+    signal: options.signal,
+  });
+  if (response.status === 304 && options.cached) return options.cached;
+  return { value: data as MasterData, etag: etagOf(response) };
+}
+
+/** `updateItem` for master data: replaces status and price only if unchanged since read. */
+export async function updateMasterData(
+  client: PreferredItemClient,
+  current: Tagged<MasterData>,
+  change: Schemas["MasterDataBody"],
+  signal?: AbortSignal,
+): Promise<Tagged<MasterData>> {
+  const { data, response } = await client.PUT("/masterdata/{id}", {
+    params: { path: { id: current.value.identifier }, header: { "If-Match": current.etag } },
+    body: change,
+    signal,
+  });
+  return { value: data as MasterData, etag: etagOf(response) };
+}
+
+/** Deletes master data only if it is still as `current` was read (412 otherwise). */
+export async function removeMasterData(
+  client: PreferredItemClient,
+  current: Tagged<MasterData>,
+  signal?: AbortSignal,
+): Promise<void> {
+  await client.DELETE("/masterdata/{id}", {
+    params: { path: { id: current.value.identifier }, header: { "If-Match": current.etag } },
+    signal,
+  });
 }

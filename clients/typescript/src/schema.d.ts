@@ -117,12 +117,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one item. */
+        /**
+         * Get one item.
+         * @description Answers carry a strong `ETag`; with `If-None-Match` holding it, the
+         *     answer is 304 with no body.
+         */
         get: operations["get_item"];
-        /** Create an item, or replace its bricks. */
+        /**
+         * Create an item, or replace its bricks.
+         * @description Conditional: with `If-Match: <ETag>` the item is replaced only if it
+         *     is still as read (412 otherwise); with `If-None-Match: *` it is only
+         *     created (412 if it exists). Where the service requires it
+         *     (`APP__HTTP__REQUIRE_IF_MATCH`), a PUT with neither gets 428.
+         */
         put: operations["put_item"];
         post?: never;
-        /** Delete an item and its master data. */
+        /**
+         * Delete an item and its master data.
+         * @description Conditional: with `If-Match: <ETag>` only if the item is still as read
+         *     (412 otherwise).
+         */
         delete: operations["delete_item"];
         options?: never;
         head?: never;
@@ -198,12 +212,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get the master data of one item. */
+        /**
+         * Get the master data of one item.
+         * @description Answers carry a strong `ETag`; with `If-None-Match` holding it, the
+         *     answer is 304 with no body.
+         */
         get: operations["get_master_data"];
-        /** Create or replace the master data of an existing item. */
+        /**
+         * Create or replace the master data of an existing item.
+         * @description Conditional: with `If-Match: <ETag>` the record is replaced only if it
+         *     is still as read (412 otherwise); with `If-None-Match: *` it is only
+         *     created (412 if it exists). Where the service requires it
+         *     (`APP__HTTP__REQUIRE_IF_MATCH`), a PUT with neither gets 428.
+         */
         put: operations["put_master_data"];
         post?: never;
-        /** Delete the master data of one item. The item stays. */
+        /**
+         * Delete the master data of one item. The item stays.
+         * @description Conditional: with `If-Match: <ETag>` only if the record is still as
+         *     read (412 otherwise).
+         */
         delete: operations["delete_master_data"];
         options?: never;
         head?: never;
@@ -672,6 +700,8 @@ export interface operations {
             /** @description A page of items */
             200: {
                 headers: {
+                    /** @description Weak: over the page and its next link */
+                    ETag?: string;
                     /** @description `<…>; rel="next"` when more items follow */
                     Link?: string;
                     [name: string]: unknown;
@@ -679,6 +709,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ItemJson"][];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed query string */
             400: {
@@ -947,11 +984,22 @@ export interface operations {
             /** @description The item */
             200: {
                 headers: {
+                    /** @description `private, no-cache`: revalidate before reuse */
+                    "Cache-Control"?: string;
+                    /** @description Strong: the SHA-256 of this JSON, cut to 128 bits */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ItemJson"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Nothing with this identifier */
             404: {
@@ -985,7 +1033,12 @@ export interface operations {
     put_item: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replace only if the item's ETag is one of these */
+                "If-Match"?: string | null;
+                /** @description `*`: create only */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /**
                  * @description Item identifier
@@ -1004,6 +1057,8 @@ export interface operations {
             /** @description Replaced */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,6 +1068,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
                     /** @description URL of the new item */
                     Location?: string;
                     [name: string]: unknown;
@@ -1023,6 +1080,15 @@ export interface operations {
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1057,6 +1123,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
             503: {
                 headers: {
@@ -1071,7 +1146,10 @@ export interface operations {
     delete_item: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Delete only if the item's ETag is one of these */
+                "If-Match"?: string | null;
+            };
             path: {
                 /**
                  * @description Item identifier
@@ -1099,8 +1177,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid identifier */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1138,6 +1234,8 @@ export interface operations {
             /** @description A page of records */
             200: {
                 headers: {
+                    /** @description Weak: over the page and its next link */
+                    ETag?: string;
                     /** @description `<…>; rel="next"` when more records follow */
                     Link?: string;
                     [name: string]: unknown;
@@ -1145,6 +1243,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MasterDataJson"][];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed query string */
             400: {
@@ -1333,144 +1438,18 @@ export interface operations {
             /** @description The record */
             200: {
                 headers: {
+                    /** @description `private, no-cache`: revalidate before reuse */
+                    "Cache-Control"?: string;
+                    /** @description Strong: the SHA-256 of this JSON, cut to 128 bits */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MasterDataJson"];
                 };
             };
-            /** @description Nothing with this identifier */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid identifier */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; retry after Retry-After */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    put_master_data: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Item identifier
-                 * @example item1
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MasterDataBody"];
-            };
-        };
-        responses: {
-            /** @description Replaced */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MasterDataJson"];
-                };
-            };
-            /** @description Created */
-            201: {
-                headers: {
-                    /** @description URL of the record */
-                    Location?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MasterDataJson"];
-                };
-            };
-            /** @description Malformed JSON or a value of the wrong type */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rule violations, by field (by record index for bulk loads) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_master_data: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Item identifier
-                 * @example item1
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1505,6 +1484,191 @@ export interface operations {
             };
         };
     };
+    put_master_data: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replace only if the record's ETag is one of these */
+                "If-Match"?: string | null;
+                /** @description `*`: create only */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MasterDataBody"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description URL of the record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MasterDataJson"];
+                };
+            };
+            /** @description Malformed JSON or a value of the wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule violations, by field (by record index for bulk loads) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_master_data: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Delete only if the record's ETag is one of these */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description Item identifier
+                 * @example item1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing with this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     preferred_by_rank: {
         parameters: {
             query?: never;
@@ -1521,6 +1685,8 @@ export interface operations {
             /** @description The preferred item */
             200: {
                 headers: {
+                    /** @description Weak, over the answer: with `If-None-Match` holding it, the same question gets 304 while its answer is unchanged */
+                    ETag?: string;
                     /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
                     "X-Catalog-Stale-Seconds"?: number;
                     /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
@@ -1530,6 +1696,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PreferredItemResponse"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the answer's ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {
@@ -1603,6 +1776,8 @@ export interface operations {
             /** @description One result per query, in order */
             200: {
                 headers: {
+                    /** @description Weak, over the answer: with `If-None-Match` holding it, the same question gets 304 while its answer is unchanged */
+                    ETag?: string;
                     /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
                     "X-Catalog-Stale-Seconds"?: number;
                     /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
@@ -1612,6 +1787,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the answer's ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {
@@ -1676,6 +1858,8 @@ export interface operations {
             /** @description The preferred item */
             200: {
                 headers: {
+                    /** @description Weak, over the answer: with `If-None-Match` holding it, the same question gets 304 while its answer is unchanged */
+                    ETag?: string;
                     /** @description Only while the database is away: seconds since the catalog in memory was last known to be current */
                     "X-Catalog-Stale-Seconds"?: number;
                     /** @description With the catalog in memory (the default source): every transaction below this id is reflected in the answer */
@@ -1685,6 +1869,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PreferredItemResponse"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the answer's ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {

@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { createClient, ProblemError } from "../src/index.js";
+import {
+  createClient,
+  getItem,
+  getMasterData,
+  ProblemError,
+  removeItem,
+  updateItem,
+  updateMasterData,
+} from "../src/index.js";
 import { AUDIENCE, startIssuer, type Issuer } from "./issuer.js";
 import { startService, type Service } from "./service.js";
 
@@ -160,4 +168,40 @@ test("retries are bounded, and an abort stops the wait", async () => {
   } finally {
     service.startDatabase();
   }
+});
+
+test("conditional helpers: 304 keeps the copy, a stale ETag is refused with 412", async () => {
+  const client = createClient({ baseUrl: service.baseUrl, apiKey: WRITE_KEY });
+  const id = `ts-tag-${Date.now()}`;
+  await client.POST("/items", { body: { identifier: id, bricks } });
+
+  const read = await getItem(client, id);
+  assert.match(read.etag, /^"[0-9a-f]{32}"$/);
+  // Unchanged: the service answers 304 and the held copy comes back.
+  assert.equal(await getItem(client, id, { cached: read }), read);
+
+  const mine = await updateItem(client, read, [bricks[1]]);
+  assert.notEqual(mine.etag, read.etag);
+  assert.deepEqual(mine.value.bricks, [bricks[1]]);
+  // Another editor still holding the first copy is refused, and nothing changes.
+  await assert.rejects(updateItem(client, read, [bricks[0]]), (e: unknown) => {
+    assert.ok(e instanceof ProblemError);
+    assert.equal(e.status, 412);
+    assert.equal(e.type, "urn:problem:precondition-failed");
+    return true;
+  });
+  const now = await getItem(client, id, { cached: read });
+  assert.deepEqual(now.value.bricks, [bricks[1]]);
+  assert.equal(now.etag, mine.etag);
+
+  await client.PUT("/masterdata/{id}", { params: { path: { id } }, body: { status: "Normal", price: 2 } });
+  const record = await getMasterData(client, id);
+  const cheaper = await updateMasterData(client, record, { status: "Normal", price: 1 });
+  assert.equal(cheaper.value.price, 1);
+  await assert.rejects(updateMasterData(client, record, { status: "Outgoing", price: 9 }), /412/);
+
+  await assert.rejects(removeItem(client, read), /412/);
+  await removeItem(client, now);
+  const gone = await client.GET("/items/{id}", { params: { path: { id } } }).catch((e: unknown) => e);
+  assert.ok(gone instanceof ProblemError && gone.status === 404);
 });
