@@ -68,6 +68,7 @@ impl Default for Settings {
             },
             tracing: Default::default(),
             http: Default::default(),
+            idempotency: Default::default(),
             demo_data: None,
             preferred_item: PreferredItemSettings {
                 source: Source::Memory,

@@ -50,6 +50,48 @@ pub struct Settings {
     pub tracing: TracingSettings,
     #[serde(default)]
     pub http: HttpSettings,
+    #[serde(default)]
+    pub idempotency: IdempotencySettings,
+}
+
+/// `Idempotency-Key` on the creating POSTs (README "Safe retries").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencySettings {
+    /// How long a key and its answer are kept (at least a day is promised
+    /// to clients; default 86400).
+    #[serde(default = "default_idempotency_retention")]
+    pub retention_secs: u64,
+    /// How often keys past their retention are deleted.
+    #[serde(default = "default_idempotency_trim_interval")]
+    pub trim_interval_secs: u64,
+    /// How long a key whose request has not finished stays claimed: past
+    /// it (its replica died), a retry runs the request again. Longer than
+    /// the longest request (a bulk load's bound, 60 s by default).
+    #[serde(default = "default_idempotency_lease")]
+    pub lease_secs: u64,
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        IdempotencySettings {
+            retention_secs: default_idempotency_retention(),
+            trim_interval_secs: default_idempotency_trim_interval(),
+            lease_secs: default_idempotency_lease(),
+        }
+    }
+}
+
+fn default_idempotency_retention() -> u64 {
+    86_400
+}
+
+fn default_idempotency_trim_interval() -> u64 {
+    600
+}
+
+fn default_idempotency_lease() -> u64 {
+    120
 }
 
 /// HTTP semantics a deployment may tighten.

@@ -17,6 +17,7 @@ pub use master_data::MasterDataWrite;
 
 mod connection;
 pub mod failover;
+pub mod idempotency;
 
 pub use connection::{connect, connect_options, explain_connect_error, Target};
 

@@ -69,9 +69,9 @@ problem_set! {
         "412" => "A precondition does not hold: the record changed since its ETag was read (If-Match), or it exists (If-None-Match: *)",
         "428" => "This deployment requires If-Match or If-None-Match on PUT and DELETE (APP__HTTP__REQUIRE_IF_MATCH)",
     }
-    /// Creating something that exists.
-    Conflict {
-        "409" => "The identifier exists",
+    /// A POST that takes an `Idempotency-Key`.
+    Idempotent {
+        "409" => "A request with this Idempotency-Key is still being processed (or, POST /items, the identifier exists)",
     }
     /// A preferred-item question without a candidate.
     NoCandidate {
@@ -93,4 +93,17 @@ impl utoipa::IntoResponses for Tagged {
             .build();
         [("304".to_owned(), response.into())].into()
     }
+}
+
+/// The `Idempotency-Key` request header of the creating POSTs.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Any unique value of 1 to 255 visible ASCII characters (a UUID):
+    /// a retry with the same key and the same body gets the first answer
+    /// again (with `Idempotency-Replayed: true`); with another body, 422.
+    /// Kept for 24 hours, per caller.
+    #[param(rename = "Idempotency-Key")]
+    #[allow(dead_code)]
+    idempotency_key: Option<String>,
 }

@@ -8,10 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::idempotency;
 use super::state::AppState;
 use crate::db::bulk::{self, LoadCounts, LoadMode};
 use crate::domain::{check_bulk_count, FieldErrors, Record, MAX_BULK_RECORDS};
-use crate::http::docs::BodyProblems;
+use crate::http::docs::{BodyProblems, IdempotencyKey, Idempotent};
 use crate::http::{read_body, ApiError, ApiResult, BodyPermit, ReadBody};
 use crate::wire::json;
 use crate::wire::records;
@@ -78,6 +79,11 @@ fn parse_records<T>(
 }
 
 impl BulkBody {
+    /// What makes two bulk requests the same: content type and bytes.
+    fn fingerprint(&self) -> Vec<u8> {
+        idempotency::fingerprint(&[self.0.kind.as_bytes(), &self.0.bytes])
+    }
+
     /// The records, parsed off the worker thread (megabytes of JSON would
     /// hold up its other requests, /health/live included), and the budget
     /// the body holds.
@@ -127,20 +133,33 @@ impl From<LoadCounts> for BulkResult {
         (Vec<ItemJson> = "application/json"),
         (String = "application/x-ndjson", example = json!("{\"identifier\":\"a\",\"bricks\":[{\"design_id\":1,\"color_codes\":[1]}]}\n"))
     )),
-    responses((status = 200, description = "All records written", body = BulkResult), BodyProblems)
+    params(IdempotencyKey),
+    responses(
+        (status = 200, description = "All records written", body = BulkResult),
+        Idempotent,
+        BodyProblems,
+    )
 )]
 #[post("/bulk")]
-async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let (records, _permit) = body.records(records::item_from_json).await?;
-    let counts = state
-        .bounded_bulk(async {
-            let mut tx = state.pool.begin().await?;
-            let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
-            tx.commit().await?;
-            Ok::<_, ApiError>(counts)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+async fn bulk_items(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: BulkBody,
+) -> ApiResult<HttpResponse> {
+    let request_hash = body.fingerprint();
+    idempotency::once(&state, &request, request_hash, || async {
+        let (records, _permit) = body.records(records::item_from_json).await?;
+        let counts = state
+            .bounded_bulk(async {
+                let mut tx = state.pool.begin().await?;
+                let counts = bulk::load_items(&mut tx, LoadMode::Upsert, records, None).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(counts)
+            })
+            .await?;
+        Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+    })
+    .await
 }
 
 /// Create or replace the master data of up to 10,000 existing items, all or
@@ -154,18 +173,32 @@ async fn bulk_items(state: web::Data<AppState>, body: BulkBody) -> ApiResult<Htt
         (Vec<MasterDataJson> = "application/json"),
         (String = "application/x-ndjson", example = json!("{\"identifier\":\"item1\",\"status\":\"Normal\",\"price\":10.0}\n"))
     )),
-    responses((status = 200, description = "All records written", body = BulkResult), BodyProblems)
+    params(IdempotencyKey),
+    responses(
+        (status = 200, description = "All records written", body = BulkResult),
+        Idempotent,
+        BodyProblems,
+    )
 )]
 #[post("/bulk")]
-async fn bulk_master_data(state: web::Data<AppState>, body: BulkBody) -> ApiResult<HttpResponse> {
-    let (records, _permit) = body.records(records::master_data_from_json).await?;
-    let counts = state
-        .bounded_bulk(async {
-            let mut tx = state.pool.begin().await?;
-            let counts = bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
-            tx.commit().await?;
-            Ok::<_, ApiError>(counts)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+async fn bulk_master_data(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: BulkBody,
+) -> ApiResult<HttpResponse> {
+    let request_hash = body.fingerprint();
+    idempotency::once(&state, &request, request_hash, || async {
+        let (records, _permit) = body.records(records::master_data_from_json).await?;
+        let counts = state
+            .bounded_bulk(async {
+                let mut tx = state.pool.begin().await?;
+                let counts =
+                    bulk::load_master_data(&mut tx, LoadMode::Upsert, records, false).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(counts)
+            })
+            .await?;
+        Ok(HttpResponse::Ok().json(BulkResult::from(counts)))
+    })
+    .await
 }

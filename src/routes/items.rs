@@ -7,13 +7,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::idempotency;
 use super::paging::PageRequest;
 use super::state::AppState;
 use crate::db::{self, ItemWrite};
 use crate::domain::{parse_id, FieldErrors, Item};
 use crate::http::conditional::{read_answer, tagged_json, with_tag, Condition, ETag};
 use crate::http::docs::{
-    BodyProblems, ConditionalWrite, Conflict, ListProblems, LookupProblems, Tagged,
+    BodyProblems, ConditionalWrite, IdempotencyKey, Idempotent, ListProblems, LookupProblems,
+    Tagged,
 };
 use crate::http::{ApiError, ApiResult, JsonBody, RequestBody};
 use crate::wire::{path_identifier, schemas, ItemBricksJson, ItemJson};
@@ -129,39 +131,48 @@ pub(super) async fn find_item(
 #[utoipa::path(
     tag = "items",
     request_body = ItemJson,
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = ItemJson,
-         headers(("Location" = String, description = "URL of the new item"))),
-        Conflict,
+         headers(("Location" = String, description = "URL of the new item"),
+                 ("ETag" = String, description = "The new item's ETag"))),
+        Idempotent,
         BodyProblems,
     )
 )]
 #[post("")]
 async fn create_item(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: JsonBody<ItemJson>,
 ) -> ApiResult<HttpResponse> {
-    let item = body.0.parse()?;
-    let inserted = state
-        .bounded(async {
-            let mut conn = state.pool.acquire().await?;
-            db::items::insert(&mut conn, &item).await
-        })
-        .await?;
-    if !inserted {
-        return Err(ApiError::Conflict(format!(
-            "Item {} already exists",
-            item.identifier
-        )));
-    }
-    let (bytes, tag) = item_representation(&item)?;
-    Ok(with_tag(
-        HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/items/{}", item.identifier)))
-            .content_type(header::ContentType::json())
-            .body(bytes),
-        &tag,
-    ))
+    let request_hash = idempotency::fingerprint(&[
+        &serde_json::to_vec(&body.0).map_err(|e| ApiError::Unexpected(e.into()))?
+    ]);
+    idempotency::once(&state, &request, request_hash, || async {
+        let item = body.0.parse()?;
+        let inserted = state
+            .bounded(async {
+                let mut conn = state.pool.acquire().await?;
+                db::items::insert(&mut conn, &item).await
+            })
+            .await?;
+        if !inserted {
+            return Err(ApiError::Conflict(format!(
+                "Item {} already exists",
+                item.identifier
+            )));
+        }
+        let (bytes, tag) = item_representation(&item)?;
+        Ok(with_tag(
+            HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("/items/{}", item.identifier)))
+                .content_type(header::ContentType::json())
+                .body(bytes),
+            &tag,
+        ))
+    })
+    .await
 }
 
 /// Create an item, or replace its bricks.

@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::state::AppState;
 use crate::auth::Principal;
 use crate::domain::Identifier;
-use crate::http::docs::{Gone, LookupProblems};
+use crate::http::docs::{Gone, LookupProblems, Tagged};
 use crate::http::{ApiError, ApiResult};
 use crate::wire::{ItemJson, MasterDataJson};
 
@@ -45,6 +45,7 @@ pub fn configure_master_data(cfg: &mut ServiceConfig) {
             ("Sunset" = String, description = "RFC 8594: the date after which it may be retired"),
             ("Link" = String, description = "The successor: `</items/{id}>; rel=\"successor-version\"`"),
         )),
+        Tagged,
         LookupProblems,
         Gone,
     )
@@ -74,6 +75,7 @@ async fn get_item_legacy(
             ("Sunset" = String, description = "RFC 8594: the date after which it may be retired"),
             ("Link" = String, description = "The successor: `</masterdata/{id}>; rel=\"successor-version\"`"),
         )),
+        Tagged,
         LookupProblems,
         Gone,
     )

@@ -4,6 +4,7 @@
 //! the domain, and answer; they hold no SQL and no validation rules.
 
 mod bulk;
+mod idempotency;
 mod items;
 mod legacy;
 

@@ -27,6 +27,9 @@ pub struct AppState {
     pub legacy: Deprecation,
     /// Refuse PUT and DELETE without a precondition (`http.require_if_match`).
     pub require_if_match: bool,
+    /// How long an unfinished idempotency key stays claimed
+    /// (`idempotency.lease_secs`).
+    pub idempotency_lease: Duration,
 }
 
 impl AppState {

@@ -104,6 +104,14 @@ impl Application {
                 metrics.clone(),
             ),
         );
+        supervisor.spawn(
+            "idempotency key trimmer",
+            keep_idempotency_keys_trimmed(
+                pool.clone(),
+                Duration::from_secs(settings.idempotency.retention_secs),
+                Duration::from_secs(settings.idempotency.trim_interval_secs.max(1)),
+            ),
+        );
         let state = web::Data::new(AppState {
             pool,
             weights: settings.status_weights(),
@@ -116,6 +124,7 @@ impl Application {
                 settings.server.legacy_gone_after_sunset,
             ),
             require_if_match: settings.http.require_if_match,
+            idempotency_lease: Duration::from_secs(settings.idempotency.lease_secs),
         });
         let access = web::Data::new(access(settings, &mut supervisor)?);
         let (port, server) = server::build(settings, state.clone(), access, metrics)?;
@@ -269,6 +278,19 @@ async fn keep_feed_trimmed(
         match db::catalog_feed::backlog(&pool).await {
             Ok((rows, oldest)) => metrics.observe_feed(rows, oldest),
             Err(e) => tracing::warn!(error = %e, "reading the change feed's backlog failed"),
+        }
+    }
+}
+
+/// Deletes idempotency keys past their retention, every `every`.
+async fn keep_idempotency_keys_trimmed(pool: PgPool, retention: Duration, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match db::idempotency::trim(&pool, retention).await {
+            Ok(0) => {}
+            Ok(keys) => tracing::info!(keys, "trimmed idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "trimming idempotency keys failed"),
         }
     }
 }

@@ -92,10 +92,12 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
             header::ETAG,
+            header::HeaderName::from_static("idempotency-replayed"),
             header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,

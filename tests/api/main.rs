@@ -12,6 +12,7 @@ mod docs;
 mod errors;
 #[path = "../harness/mod.rs"]
 mod harness;
+mod idempotency;
 mod import;
 mod import_modes;
 mod items;

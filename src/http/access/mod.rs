@@ -246,8 +246,7 @@ pub async fn access_control(
     // answered 304; until then it draws on the larger revalidation
     // allowance. Writes are always counted first: a write must never run
     // and then be refused.
-    let revalidation =
-        required == Scope::Read && req.headers().contains_key(header::IF_NONE_MATCH);
+    let revalidation = required == Scope::Read && req.headers().contains_key(header::IF_NONE_MATCH);
     let checked = if revalidation {
         rate_limit.check_revalidation(&bucket)
     } else {

@@ -21,7 +21,8 @@ pub const REVALIDATION_FACTOR: u32 = 10;
 
 impl RateLimit {
     pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> Self {
-        let times = |n: NonZeroU32| n.saturating_mul(NonZeroU32::new(REVALIDATION_FACTOR).expect("10"));
+        let times =
+            |n: NonZeroU32| n.saturating_mul(NonZeroU32::new(REVALIDATION_FACTOR).expect("10"));
         RateLimit {
             limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
             revalidations: RateLimiter::keyed(
