@@ -55,6 +55,16 @@ export interface ClientOptions {
 
 const RETRIED = new Set([429, 503]);
 
+/** The POSTs that create, which the service deduplicates by `Idempotency-Key`. */
+const IDEMPOTENT_POSTS = [/\/items$/, /\/items\/bulk$/, /\/masterdata\/bulk$/];
+
+/** A fresh key: the platform's UUID where there is one. */
+function newIdempotencyKey(): string {
+  const crypto = globalThis.crypto as Crypto | undefined;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}-${Math.random().toString(16).slice(2)}`;
+}
+
 /** Milliseconds to wait: Retry-After as seconds or an HTTP date, else a short backoff. */
 function retryDelay(retryAfter: string | null, attempt: number, maxMs: number): number {
   let ms = 250 * 2 ** (attempt - 1);
@@ -118,6 +128,16 @@ export function createClient(options: ClientOptions): PreferredItemClient {
 
   const credentials: Middleware = {
     async onRequest({ request }) {
+      // One key for every try of a creating POST: a retry after a lost
+      // answer gets the first answer again instead of a 409.
+      const path = new URL(request.url).pathname.replace(/\/+$/, "");
+      if (
+        request.method === "POST" &&
+        !request.headers.has("Idempotency-Key") &&
+        IDEMPOTENT_POSTS.some((route) => route.test(path))
+      ) {
+        request.headers.set("Idempotency-Key", newIdempotencyKey());
+      }
       const secret =
         typeof options.token === "function" ? await options.token() : (options.token ?? options.apiKey);
       if (secret) request.headers.set("Authorization", `Bearer ${secret}`);

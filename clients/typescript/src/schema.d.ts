@@ -749,7 +749,13 @@ export interface operations {
     create_item: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique value of 1 to 255 visible ASCII characters (a UUID):
+                 *     a retry with the same key and the same body gets the first answer
+                 *     again (with `Idempotency-Replayed: true`); with another body, 422.
+                 *     Kept for 24 hours, per caller. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -762,6 +768,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The new item's ETag */
+                    ETag?: string;
                     /** @description URL of the new item */
                     Location?: string;
                     [name: string]: unknown;
@@ -779,7 +787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The identifier exists */
+            /** @description A request with this Idempotency-Key is still being processed (or, POST /items, the identifier exists) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -829,7 +837,13 @@ export interface operations {
     bulk_items: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique value of 1 to 255 visible ASCII characters (a UUID):
+                 *     a retry with the same key and the same body gets the first answer
+                 *     again (with `Idempotency-Replayed: true`); with another body, 422.
+                 *     Kept for 24 hours, per caller. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -853,6 +867,15 @@ export interface operations {
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (or, POST /items, the identifier exists) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -927,6 +950,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ItemJson"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Nothing with this identifier */
             404: {
@@ -1283,7 +1313,13 @@ export interface operations {
     bulk_master_data: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique value of 1 to 255 visible ASCII characters (a UUID):
+                 *     a retry with the same key and the same body gets the first answer
+                 *     again (with `Idempotency-Replayed: true`); with another body, 422.
+                 *     Kept for 24 hours, per caller. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1307,6 +1343,15 @@ export interface operations {
             };
             /** @description Malformed JSON or a value of the wrong type */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (or, POST /items, the identifier exists) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1381,6 +1426,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MasterDataJson"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current ETag; no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Nothing with this identifier */
             404: {

@@ -205,3 +205,33 @@ test("conditional helpers: 304 keeps the copy, a stale ETag is refused with 412"
   const gone = await client.GET("/items/{id}", { params: { path: { id } } }).catch((e: unknown) => e);
   assert.ok(gone instanceof ProblemError && gone.status === 404);
 });
+
+test("a retried create carries one Idempotency-Key, so the retry gets the first answer", async () => {
+  // The first try reaches the service, but its answer is lost (a 503 from a
+  // proxy in between): the retry must not come back as a 409.
+  const seen: (string | null)[] = [];
+  let first = true;
+  const client = createClient({
+    baseUrl: service.baseUrl,
+    apiKey: WRITE_KEY,
+    maxRetryDelayMs: 10,
+    fetch: async (request) => {
+      seen.push(request.headers.get("idempotency-key"));
+      const response = await fetch(request);
+      if (first) {
+        first = false;
+        return new Response("lost", { status: 503, headers: { "retry-after": "0" } });
+      }
+      return response;
+    },
+  });
+  const id = `ts-idem-${Date.now()}`;
+  const created = await client.POST("/items", { body: { identifier: id, bricks } });
+  assert.equal(created.response.status, 201);
+  assert.equal(created.response.headers.get("idempotency-replayed"), "true");
+  assert.equal(seen.length, 2);
+  assert.ok(seen[0] && seen[0] === seen[1], "the same key on both tries");
+  // Another call gets another key.
+  await client.POST("/items", { body: { identifier: `${id}-b`, bricks } });
+  assert.notEqual(seen[2], seen[0]);
+});
