@@ -26,6 +26,7 @@ pub mod cli;
 pub mod config;
 mod db;
 pub mod domain;
+mod export;
 mod heap;
 mod http;
 pub mod local_postgres;

@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "heap",
     ],
     &["config"],
-    &["http", "metrics", "catalog", "source"],
+    &["http", "metrics", "catalog", "source", "export"],
     &["routes", "cli"],
     &["startup"],
 ];

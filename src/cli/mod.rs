@@ -2,6 +2,7 @@
 //! server: `migrate`, `import`, `generate` and `healthcheck`. `serve` and
 //! `openapi` are run by `startup`, which owns the server.
 
+mod export;
 mod load;
 mod progress;
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::db::bulk::LoadMode;
+use crate::export::Part;
 use crate::wire::records::Format;
 use crate::{db, telemetry};
 
@@ -62,6 +64,21 @@ pub enum Command {
         /// `ndjson` or `csv`.
         #[arg(long, default_value = "ndjson")]
         format: Format,
+    },
+    /// Write the catalog out, from one consistent snapshot, in the
+    /// formats `import` reads: `items.<ext>` and `masterdata.<ext>` in
+    /// `--out`, or both to standard output (`--out -`, items first; `--only`
+    /// picks one).
+    Export {
+        /// A directory, or `-` for standard output.
+        #[arg(long)]
+        out: String,
+        /// `ndjson` or `csv`.
+        #[arg(long, default_value = "ndjson")]
+        format: Format,
+        /// `items` or `masterdata`: only that part.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Load items and/or master data from NDJSON or CSV files (`-` is
     /// stdin). Each file is all or nothing.
@@ -119,6 +136,19 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             out,
             format,
         } => load::generate(items, seed, &out, format),
+        Command::Export { out, format, only } => {
+            let mut settings = Settings::load()?;
+            telemetry::init(settings.log_format(), "warn");
+            settings.database.statement_timeout_ms = 0;
+            let pool = db::connect(settings.database_target()).await?.pool;
+            let parts = match only.as_deref() {
+                None => vec![Part::Items, Part::MasterData],
+                Some("items") => vec![Part::Items],
+                Some("masterdata") => vec![Part::MasterData],
+                Some(other) => anyhow::bail!("--only: {other:?} is not items or masterdata"),
+            };
+            export::export(pool, &out, format, parts).await
+        }
         Command::Import {
             items,
             masterdata,

@@ -30,12 +30,36 @@ pub struct Progress {
     total_bytes: Option<u64>,
     read: Rc<Cell<u64>>,
     rows: u64,
+    /// When the total is known in rows rather than bytes (an export).
+    total_rows: Option<u64>,
     started: Instant,
     last_report: Instant,
     terminal: bool,
 }
 
 impl Progress {
+    /// Progress over `total_rows` rows, for output whose size is not known.
+    pub fn over_rows(label: &str, total_rows: u64) -> Progress {
+        let now = Instant::now();
+        Progress {
+            label: label.to_owned(),
+            total_bytes: None,
+            read: Rc::new(Cell::new(0)),
+            rows: 0,
+            total_rows: Some(total_rows),
+            started: now,
+            last_report: now,
+            terminal: io::stderr().is_terminal(),
+        }
+    }
+
+    /// Counts `rows` rows at once.
+    pub fn advance(&mut self, rows: u64) {
+        for _ in 0..rows {
+            self.tick();
+        }
+    }
+
     pub fn tick(&mut self) {
         self.rows += 1;
         if self.rows % 1024 != 0 {
@@ -54,10 +78,14 @@ impl Progress {
 
     fn report(&self) {
         let rate = self.rows as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-        let share = self
-            .total_bytes
-            .filter(|&t| t > 0)
-            .map(|t| (self.read.get() as f64 / t as f64).min(1.0));
+        let share = match self.total_rows {
+            Some(total) => Some(self.rows as f64 / total.max(1) as f64),
+            None => self
+                .total_bytes
+                .filter(|&t| t > 0)
+                .map(|t| self.read.get() as f64 / t as f64),
+        }
+        .map(|share| share.min(1.0));
         let mut err = io::stderr().lock();
         if self.terminal {
             let bar = share.map_or_else(String::new, |s| {
@@ -78,7 +106,7 @@ impl Progress {
             let share = share.map_or_else(String::new, |s| format!(" ({:.0}%)", s * 100.0));
             let _ = writeln!(
                 err,
-                "{}: {} rows read{share}, {rate:.0} rows/s",
+                "{}: {} rows{share}, {rate:.0} rows/s",
                 self.label, self.rows
             );
         }
@@ -115,6 +143,7 @@ pub fn open(path: &str, label: &str) -> anyhow::Result<(Box<dyn BufRead>, Progre
         total_bytes,
         read,
         rows: 0,
+        total_rows: None,
         started: now,
         last_report: now,
         terminal: io::stderr().is_terminal(),

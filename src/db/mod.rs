@@ -16,6 +16,7 @@ pub use items::ItemWrite;
 pub use master_data::MasterDataWrite;
 
 mod connection;
+pub mod export;
 pub mod failover;
 pub mod idempotency;
 

@@ -272,13 +272,14 @@ async fn delete_item(
     let identifier = path_identifier(&id)?;
     let deleted = state
         .bounded(async {
+            if !preconditions.any() {
+                return Ok(db::items::delete(&state.pool, &identifier).await?);
+            }
             let mut tx = state.pool.begin().await?;
-            if preconditions.any() {
-                let current = db::items::find_locked(&mut tx, &identifier).await?;
-                let tag = current.as_ref().map(item_representation).transpose()?;
-                if current.is_some() {
-                    preconditions.check_write(tag.as_ref().map(|(_, tag)| tag))?;
-                }
+            let current = db::items::find_locked(&mut tx, &identifier).await?;
+            if let Some(current) = &current {
+                let (_, tag) = item_representation(current)?;
+                preconditions.check_write(Some(&tag))?;
             }
             let deleted = db::items::delete(&mut *tx, &identifier).await?;
             tx.commit().await?;

@@ -156,16 +156,16 @@ async fn put_master_data(
     let record = body.0.parse(&id)?;
     let write = state
         .bounded(async {
+            if !preconditions.any() {
+                return Ok(db::master_data::upsert(&state.pool, &record).await?);
+            }
             let mut tx = state.pool.begin().await?;
-            if preconditions.any() {
-                // The item's row stays locked until the commit: no other
-                // write of this record comes between the check and ours.
-                if let Some(current) =
-                    db::master_data::find_locked(&mut tx, &record.identifier).await?
-                {
-                    let tag = current.as_ref().map(representation).transpose()?;
-                    preconditions.check_write(tag.as_ref().map(|(_, tag)| tag))?;
-                }
+            // The item's row stays locked until the commit: no other write
+            // of this record comes between the check and ours.
+            if let Some(current) = db::master_data::find_locked(&mut tx, &record.identifier).await?
+            {
+                let tag = current.as_ref().map(representation).transpose()?;
+                preconditions.check_write(tag.as_ref().map(|(_, tag)| tag))?;
             }
             let write = db::master_data::upsert(&mut *tx, &record).await?;
             tx.commit().await?;
@@ -222,14 +222,13 @@ async fn delete_master_data(
     let identifier = path_identifier(&id)?;
     let deleted = state
         .bounded(async {
+            if !preconditions.any() {
+                return Ok(db::master_data::delete(&state.pool, &identifier).await?);
+            }
             let mut tx = state.pool.begin().await?;
-            if preconditions.any() {
-                if let Some(Some(current)) =
-                    db::master_data::find_locked(&mut tx, &identifier).await?
-                {
-                    let (_, tag) = representation(&current)?;
-                    preconditions.check_write(Some(&tag))?;
-                }
+            if let Some(Some(current)) = db::master_data::find_locked(&mut tx, &identifier).await? {
+                let (_, tag) = representation(&current)?;
+                preconditions.check_write(Some(&tag))?;
             }
             let deleted = db::master_data::delete(&mut *tx, &identifier).await?;
             tx.commit().await?;

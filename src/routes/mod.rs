@@ -4,6 +4,7 @@
 //! the domain, and answer; they hold no SQL and no validation rules.
 
 mod bulk;
+mod export;
 mod idempotency;
 mod items;
 mod legacy;
@@ -148,12 +149,14 @@ where
         .service(
             scope::scope("/items")
                 .configure(legacy::configure_items)
+                .configure(export::configure_items)
                 .configure(bulk::configure_items)
                 .configure(items::configure),
         )
         .service(
             scope::scope("/masterdata")
                 .configure(legacy::configure_master_data)
+                .configure(export::configure_master_data)
                 .configure(bulk::configure_master_data)
                 .configure(master_data::configure),
         )

@@ -93,7 +93,7 @@ pub fn amazon_trace(header: &str) -> Option<SpanContext> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::telemetry::propagation::amazon_trace;
 
     #[test]
     fn amazon_trace_ids_are_w3c_trace_ids() {

@@ -123,8 +123,12 @@ impl ShouldSample for Sampling {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::telemetry::sampling::{
+        Sampler, Sampling, SamplingDecision, ShouldSample, TrustedParent,
+    };
     use opentelemetry::trace::{SpanContext, SpanId, TraceFlags};
+    use opentelemetry::trace::{SpanKind, TraceContextExt, TraceId, TraceState};
+    use opentelemetry::Context;
 
     fn remote(sampled: bool) -> Context {
         let flags = if sampled {

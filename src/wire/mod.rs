@@ -8,6 +8,7 @@
 
 mod bounded;
 mod catalog;
+pub mod export;
 pub mod json;
 mod preferred_item;
 mod problem;

@@ -10,6 +10,7 @@ mod bulk;
 mod conditional;
 mod docs;
 mod errors;
+mod export;
 #[path = "../harness/mod.rs"]
 mod harness;
 mod idempotency;

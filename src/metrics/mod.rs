@@ -8,6 +8,9 @@ use prometheus::{
 };
 use sqlx::PgPool;
 
+mod process_wide;
+use process_wide::ProcessWide;
+
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
@@ -16,11 +19,8 @@ pub struct Metrics {
     auth: IntCounterVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
-    pool_timeouts: IntCounter,
-    /// Signs of a lost server, and the connections closed for them.
-    failover: (IntCounter, IntCounter),
-    /// Spans exported, and dropped by reason (`queue_full`, `export_failed`).
-    spans: (IntCounter, IntCounterVec),
+    /// Counters kept process-wide elsewhere, copied in when read.
+    process_wide: ProcessWide,
     task_exits: IntCounterVec,
     legacy: IntCounterVec,
     catalog: CatalogGauges,
@@ -99,43 +99,7 @@ impl Metrics {
             .expect("valid metric");
         let pool_max_gauge =
             IntGauge::new("db_pool_max_connections", "Configured pool size").expect("valid metric");
-        let pool_timeouts = IntCounter::new(
-            "db_pool_acquire_timeouts_total",
-            "Requests that waited the whole acquire timeout for a connection",
-        )
-        .expect("valid metric");
-        let failover = (
-            IntCounter::new(
-                "db_server_lost_total",
-                "Errors that meant the database server was lost (a connection-class error, \
-                 a read-only server, an admin shutdown, a client-side timeout); each marks \
-                 the connections open at that moment stale",
-            )
-            .expect("valid metric"),
-            IntCounter::new(
-                "db_connections_evicted_total",
-                "Pooled connections closed because they were open when the server was lost",
-            )
-            .expect("valid metric"),
-        );
-        let spans = (
-            IntCounter::new(
-                "trace_spans_exported_total",
-                "Trace spans handed to the OTLP collector",
-            )
-            .expect("valid metric"),
-            IntCounterVec::new(
-                Opts::new(
-                    "trace_spans_dropped_total",
-                    "Trace spans dropped: the export queue was full, or their export failed",
-                ),
-                &["reason"],
-            )
-            .expect("valid metric"),
-        );
-        for reason in ["queue_full", "export_failed"] {
-            spans.1.with_label_values(&[reason]);
-        }
+        let process_wide = ProcessWide::new();
         let legacy = IntCounterVec::new(
             Opts::new(
                 "legacy_requests_total",
@@ -224,11 +188,6 @@ impl Metrics {
             Box::new(pool_size.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_max_gauge.clone()),
-            Box::new(pool_timeouts.clone()),
-            Box::new(failover.0.clone()),
-            Box::new(failover.1.clone()),
-            Box::new(spans.0.clone()),
-            Box::new(spans.1.clone()),
             Box::new(task_exits.clone()),
             Box::new(legacy.clone()),
             Box::new(catalog.version.clone()),
@@ -240,7 +199,10 @@ impl Metrics {
             Box::new(feed.rows.clone()),
             Box::new(feed.oldest.clone()),
             Box::new(feed.trim_failures.clone()),
-        ] {
+        ]
+        .into_iter()
+        .chain(process_wide.collectors())
+        {
             registry
                 .register(collector)
                 .expect("metric registered once");
@@ -253,9 +215,7 @@ impl Metrics {
             auth,
             pool_size,
             pool_idle,
-            pool_timeouts,
-            failover,
-            spans,
+            process_wide,
             task_exits,
             legacy,
             catalog,
@@ -332,29 +292,7 @@ impl Metrics {
     pub fn render(&self, pool: &PgPool) -> String {
         self.pool_size.set(i64::from(pool.size()));
         self.pool_idle.set(pool.num_idle() as i64);
-        let timeouts = crate::db::pool_timeouts();
-        self.pool_timeouts
-            .inc_by(timeouts.saturating_sub(self.pool_timeouts.get()));
-        for (counter, now) in [
-            (&self.failover.0, crate::db::failover::marks_made()),
-            (&self.failover.1, crate::db::failover::evicted()),
-        ] {
-            counter.inc_by(now.saturating_sub(counter.get()));
-        }
-        let spans = crate::telemetry::span_counts();
-        for (counter, now) in [
-            (&self.spans.0, spans.exported),
-            (
-                &self.spans.1.with_label_values(&["queue_full"]),
-                spans.dropped_queue_full,
-            ),
-            (
-                &self.spans.1.with_label_values(&["export_failed"]),
-                spans.dropped_export_failed,
-            ),
-        ] {
-            counter.inc_by(now.saturating_sub(counter.get()));
-        }
+        self.process_wide.sync();
         self.render_registry()
     }
 
