@@ -5,8 +5,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 
-use crate::harness::{bricks_json, spawn_app, TestApp};
+use crate::harness::{bricks_json, spawn_app, spawn_replica, TestApp};
 use crate::import::{run, temp_dir};
+use preferred_item_service::config::Source;
 
 /// A body of `path`, as text, with its status and version header.
 async fn export(app: &TestApp, path: &str) -> (u16, Option<String>, String, String) {
@@ -179,7 +180,50 @@ async fn load(app: &TestApp, catalog: &[Record]) {
 /// A catalog, exported; imported elsewhere (the NDJSON through the bulk
 /// routes, the CSV through `import`); exported again: the same bytes, and
 /// the same records as went in.
-async fn round_trip(from: &TestApp, to: &TestApp, catalog: &[Record]) -> Result<(), TestCaseError> {
+/// The same batch of questions (each item's bricks, exact; its first brick,
+/// contains) by both strategies: the answers' JSON.
+async fn answers(app: &TestApp, catalog: &[Record]) -> Vec<Value> {
+    let mut queries = Vec::new();
+    for record in catalog.iter().take(6) {
+        let bricks: Vec<Value> = record
+            .bricks
+            .iter()
+            .map(|(d, c)| json!({"design_id": d, "color_codes": c}))
+            .collect();
+        queries.push(json!({"bricks": bricks.clone(), "alternatives": 2}));
+        queries
+            .push(json!({"bricks": [bricks[0].clone()], "match": "contains", "alternatives": 3}));
+    }
+    if queries.is_empty() {
+        return Vec::new();
+    }
+    let mut got = Vec::new();
+    for strategy in ["rank", "score"] {
+        let reply = app
+            .post_json(
+                "/preferreditem/batch",
+                &json!({"strategy": strategy, "queries": queries}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let mut body = reply.body;
+        // Each request has its own id; the answers are what is compared.
+        for result in body["results"].as_array_mut().unwrap() {
+            if let Some(error) = result.get_mut("error").and_then(Value::as_object_mut) {
+                error.remove("request_id");
+            }
+        }
+        got.push(body);
+    }
+    got
+}
+
+async fn round_trip(
+    from: &TestApp,
+    to: &TestApp,
+    to_by_database: &TestApp,
+    catalog: &[Record],
+) -> Result<(), TestCaseError> {
     for app in [from, to] {
         sqlx::query("TRUNCATE items, item_bricks, master_data, signature_counts")
             .execute(&app.pool)
@@ -279,6 +323,16 @@ async fn round_trip(from: &TestApp, to: &TestApp, catalog: &[Record]) -> Result<
     prop_assert_eq!(&export(to, "/items/export").await.3, &items);
     prop_assert_eq!(&export(to, "/masterdata/export").await.3, &records);
     let _ = std::fs::remove_dir_all(dir);
+
+    // The copy answers as the original, from memory and from the database.
+    to.settle().await;
+    let original = answers(from, catalog).await;
+    prop_assert_eq!(&answers(to, catalog).await, &original, "from memory");
+    prop_assert_eq!(
+        &answers(to_by_database, catalog).await,
+        &original,
+        "from the database"
+    );
     Ok(())
 }
 
@@ -289,10 +343,17 @@ fn any_catalog_survives_a_round_trip_through_export_and_import() {
         .enable_all()
         .build()
         .unwrap();
-    let (from, to) = runtime.block_on(async { (spawn_app().await, spawn_app().await) });
+    let (from, to, to_by_database) = runtime.block_on(async {
+        let (from, to) = (spawn_app().await, spawn_app().await);
+        let by_database = spawn_replica(&to.database_url, |s| {
+            s.preferred_item.source = Source::Database;
+        })
+        .await;
+        (from, to, by_database)
+    });
     let mut runner = TestRunner::new(Config::with_cases(24));
     let result = runner.run(&catalog(), |catalog| {
-        runtime.block_on(round_trip(&from, &to, &catalog))
+        runtime.block_on(round_trip(&from, &to, &to_by_database, &catalog))
     });
     if let Err(failure) = result {
         panic!("{failure}");
@@ -325,4 +386,86 @@ async fn the_export_command_writes_both_files_or_standard_output() {
     );
     let wrong = run(&app, &["export", "--out", "-", "--only", "prices"]);
     assert!(!wrong.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_export_is_one_snapshot_while_writers_change_the_catalog() {
+    let app = spawn_app().await;
+    let items: Vec<Value> = (0..300)
+        .map(|i| json!({"identifier": format!("snap{i:03}"), "bricks": bricks_json(&[(i, &[1])])}))
+        .collect();
+    assert_eq!(
+        app.post_json("/items/bulk", &Value::Array(items))
+            .await
+            .status,
+        200
+    );
+    let records: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                r#"{{"identifier":"snap{i:03}","status":"Normal","price":{}}}"#,
+                i + 1
+            )
+        })
+        .collect();
+    assert_eq!(app.bulk_master_data(&records).await.status, 200);
+
+    // A writer deletes items one by one (their master data goes with them,
+    // in the same transaction) throughout.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (pool, stop) = (app.pool.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("DELETE FROM items WHERE identifier = $1")
+                    .bind(format!("snap{:03}", n % 300))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                n += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            }
+            n
+        })
+    };
+    for _ in 0..4 {
+        let out = run(&app, &["export", "--out", "-"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let items: std::collections::BTreeSet<&str> = lines
+            .iter()
+            .filter(|l| l.get("bricks").is_some())
+            .map(|l| l["identifier"].as_str().unwrap())
+            .collect();
+        let priced: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.get("status").is_some())
+            .map(|l| l["identifier"].as_str().unwrap())
+            .collect();
+        // Every record's item is in the same export, and every item of
+        // this catalog has its record: both parts saw one moment.
+        assert!(
+            priced.iter().all(|id| items.contains(id)),
+            "a record without its item"
+        );
+        assert_eq!(
+            priced.len(),
+            items.len(),
+            "items and records from different moments"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let deletions = writer.await.unwrap();
+    assert!(deletions > 0);
 }

@@ -87,6 +87,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/items/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every item, in identifier order, as NDJSON (default) or CSV: the
+         *     formats `import` and `POST /items/bulk` read, from one consistent
+         *     snapshot named by `X-Catalog-Version`. */
+        get: operations["export_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/items/item/{id}": {
         parameters: {
             query?: never;
@@ -176,6 +195,25 @@ export interface paths {
          *     NDJSON. A record for an item that does not exist is invalid.
          */
         post: operations["bulk_master_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/masterdata/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every master-data record, in identifier order, as NDJSON (default) or
+         *     CSV: the formats `import` and `POST /masterdata/bulk` read, from one
+         *     consistent snapshot named by `X-Catalog-Version`. */
+        get: operations["export_master_data"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -921,6 +959,50 @@ export interface operations {
             };
         };
     };
+    export_items: {
+        parameters: {
+            query?: {
+                /** @description `ndjson` (the default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every item, streamed */
+            200: {
+                headers: {
+                    /** @description The snapshot: every transaction below this id is in it */
+                    "X-Catalog-Version"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description An unknown format */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unreachable or the service is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_item_legacy: {
         parameters: {
             query?: never;
@@ -1387,6 +1469,50 @@ export interface operations {
                 };
             };
             /** @description Database unavailable, or (batch and bulk routes) too many large bodies in flight; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_master_data: {
+        parameters: {
+            query?: {
+                /** @description `ndjson` (the default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every record, streamed */
+            200: {
+                headers: {
+                    /** @description The snapshot: every transaction below this id is in it */
+                    "X-Catalog-Version"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description An unknown format */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unreachable or the service is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
