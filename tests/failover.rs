@@ -104,9 +104,20 @@ async fn put_price(app: &TestApp, price: u32) -> (u16, Duration) {
         .json(&json!({"status": "Normal", "price": price}))
         .timeout(Duration::from_secs(30))
         .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
+        .await;
+    let reply = match reply {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            if status != 200 {
+                println!(
+                    "PUT price {price}: {status} {}",
+                    r.text().await.unwrap_or_default()
+                );
+            }
+            status
+        }
+        Err(_) => 0,
+    };
     (reply, started.elapsed())
 }
 

@@ -146,6 +146,24 @@ pub fn pool_with(settings: &PoolOptions, options: PgConnectOptions) -> PgPool {
         // `failover`) is never handed out again, and is closed without the
         // check sqlx makes of a returned connection, which would wait as
         // long as TCP does on a black-holed path.
+        // A new connection must reach a server that takes writes: one opened
+        // between a failover's mark and the endpoint's move (DNS, a proxy)
+        // would still reach the demoted writer, and, opened after the mark,
+        // would not count as stale.
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                let read_only: bool = sqlx::query_scalar(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                if read_only {
+                    failover::note(&failover::read_only_server());
+                    return Err(failover::read_only_server());
+                }
+                Ok(())
+            })
+        })
         .before_acquire(|_, meta| Box::pin(async move { Ok(!failover::is_stale(&meta)) }))
         .after_release(|_, meta| Box::pin(async move { Ok(!failover::is_stale(&meta)) }))
         .connect_lazy_with(options)

@@ -14,6 +14,7 @@ mod master_data;
 mod ops;
 mod paging;
 mod preferred_item;
+mod preferred_item_docs;
 mod state;
 
 pub use state::AppState;

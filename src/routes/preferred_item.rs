@@ -2,17 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
-use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::preferred_item_docs::{Answered, OneAnswer};
 use super::state::AppState;
 use crate::domain::{
     codes_in, Decision, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
     INLINE_SHORTLISTED_CODES,
 };
 use crate::http::conditional::{read_answer, ETag};
-use crate::http::docs::{BodyProblems, NoCandidate};
+use crate::http::docs::BodyProblems;
 use crate::http::{in_this_request, ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
 use crate::wire::{
@@ -33,88 +32,6 @@ impl RequestBody for BatchRequest {
     const LARGE: bool = true;
 }
 
-/// The 200 of a preferred-item route in the OpenAPI document: `T`, with
-/// the headers `Provenance` sets.
-struct Answered<T>(std::marker::PhantomData<T>);
-
-/// The responses of a single question: the answer, no candidate, or a
-/// problem with the body; stated once for both strategies.
-struct OneAnswer;
-
-impl utoipa::IntoResponses for OneAnswer {
-    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
-        let mut responses = Answered::<PreferredItemResponse>::responses();
-        responses.extend(NoCandidate::responses());
-        responses.extend(BodyProblems::responses());
-        responses
-    }
-}
-
-/// What a 200 of this body is, in the document.
-trait Answer: utoipa::ToSchema {
-    const DESCRIPTION: &'static str;
-}
-
-impl Answer for PreferredItemResponse {
-    const DESCRIPTION: &'static str = "The preferred item";
-}
-
-impl Answer for BatchResponse {
-    const DESCRIPTION: &'static str = "One result per query, in order";
-}
-
-impl<T: Answer> utoipa::IntoResponses for Answered<T> {
-    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
-        let header = |description: &str| {
-            HeaderBuilder::new()
-                .schema(Some(<u64 as utoipa::PartialSchema>::schema()))
-                .description(Some(description))
-                .build()
-        };
-        let response = ResponseBuilder::new()
-            .description(T::DESCRIPTION)
-            .header(
-                "X-Catalog-Version",
-                header(
-                    "With the catalog in memory (the default source): every transaction below \
-                     this id is reflected in the answer",
-                ),
-            )
-            .header(
-                "X-Catalog-Stale-Seconds",
-                header(
-                    "Only while the database is away: seconds since the catalog in memory was \
-                     last known to be current",
-                ),
-            )
-            .header(
-                "ETag",
-                HeaderBuilder::new()
-                    .schema(Some(<String as utoipa::PartialSchema>::schema()))
-                    .description(Some(
-                        "Weak, over the answer: with `If-None-Match` holding it, the same \
-                         question gets 304 while its answer is unchanged",
-                    ))
-                    .build(),
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(T::name())))
-                    .build(),
-            )
-            .build();
-        let not_modified = ResponseBuilder::new()
-            .description("Not modified: `If-None-Match` holds the answer's ETag; no body")
-            .build();
-        [
-            ("200".to_owned(), response.into()),
-            ("304".to_owned(), not_modified.into()),
-        ]
-        .into()
-    }
-}
-
 /// Where an answer came from: the catalog version, and how stale it may be
 /// when the database is away. Nothing for the database source.
 #[derive(Default)]
@@ -127,8 +44,14 @@ impl Provenance {
     /// A 200 answer of `bytes` (JSON) with a weak `ETag` over them: 304
     /// when the request's `If-None-Match` holds it.
     fn respond(&self, request: &HttpRequest, bytes: Vec<u8>) -> HttpResponse {
-        let tag = ETag::weak(&[b"preferreditem", &bytes]);
-        self.mark(read_answer(request, StatusCode::OK, bytes, &tag))
+        let tag = answer_tag(&bytes);
+        self.respond_tagged(request, bytes, &tag)
+    }
+
+    /// `respond`, with the tag already taken (off the worker, for a large
+    /// answer: hashing 50 MB takes a while).
+    fn respond_tagged(&self, request: &HttpRequest, bytes: Vec<u8>, tag: &ETag) -> HttpResponse {
+        self.mark(read_answer(request, StatusCode::OK, bytes, tag))
     }
 
     /// Adds the headers to an answer, a 404 "no candidate" included: it
@@ -333,13 +256,22 @@ async fn preferred_batch(
             strategy: kind,
             results,
         })
+        .map(|bytes| {
+            let tag = answer_tag(&bytes);
+            (bytes, tag)
+        })
     };
-    // A large answer is built and written out off the worker too.
-    let body = if heavy {
+    // A large answer is built, written out and tagged off the worker too.
+    let (body, tag) = if heavy {
         off_the_worker(answer).await?
     } else {
         answer()
     }
     .map_err(|e| ApiError::Unexpected(e.into()))?;
-    Ok(provenance.respond(&http, body))
+    Ok(provenance.respond_tagged(&http, body, &tag))
+}
+
+/// The weak tag of a preferred-item answer: over the answer itself.
+fn answer_tag(bytes: &[u8]) -> ETag {
+    ETag::weak(&[b"preferreditem", bytes])
 }

@@ -284,7 +284,9 @@ async fn keep_feed_trimmed(
 
 /// Deletes idempotency keys past their retention, every `every`.
 async fn keep_idempotency_keys_trimmed(pool: PgPool, retention: Duration, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+    // The first run one interval after start: nothing is due at start that
+    // cannot wait, and a starting replica has enough to do.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         match db::idempotency::trim(&pool, retention).await {
