@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::state::AppState;
 use crate::export::{self, Part};
-use crate::http::docs::Unavailable;
+use crate::http::docs::ListProblems;
 use crate::http::{ApiError, ApiResult};
 use crate::wire::records::Format;
 
@@ -86,8 +86,7 @@ async fn export(state: &AppState, format: Format, part: Part) -> ApiResult<HttpR
             (String = "application/x-ndjson"),
             (String = "text/csv"),
         )),
-        (status = 422, description = "An unknown format", body = crate::wire::Problem, content_type = "application/problem+json"),
-        Unavailable,
+        ListProblems,
     )
 )]
 #[get("/export")]
@@ -111,8 +110,7 @@ async fn export_items(
             (String = "application/x-ndjson"),
             (String = "text/csv"),
         )),
-        (status = 422, description = "An unknown format", body = crate::wire::Problem, content_type = "application/problem+json"),
-        Unavailable,
+        ListProblems,
     )
 )]
 #[get("/export")]

@@ -67,8 +67,8 @@ const OPERATIONS: &[(&str, &str, &[&str])] = &[
         &["200", "400", "409", "413", "415", "422", "503"],
     ),
     ("/masterdata", "get", &["200", "304", "400", "422", "503"]),
-    ("/items/export", "get", &["200", "422", "503"]),
-    ("/masterdata/export", "get", &["200", "422", "503"]),
+    ("/items/export", "get", &["200", "400", "422", "503"]),
+    ("/masterdata/export", "get", &["200", "400", "422", "503"]),
     (
         "/masterdata/{id}",
         "get",

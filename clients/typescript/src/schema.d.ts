@@ -983,7 +983,16 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description An unknown format */
+            /** @description Malformed query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out-of-range parameter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -992,7 +1001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable or the service is shutting down */
+            /** @description Database unavailable; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1503,7 +1512,16 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description An unknown format */
+            /** @description Malformed query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out-of-range parameter */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1512,7 +1530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable or the service is shutting down */
+            /** @description Database unavailable; retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
