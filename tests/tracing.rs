@@ -154,7 +154,7 @@ async fn the_load_balancers_trace_header_is_honoured() {
 
 /// A caller that asks for its request to be sampled when the service's
 /// rule says otherwise.
-async fn sampled_by_caller(receiver: &Receiver, service: &Binary, trace: &str) {
+async fn sampled_by_caller(service: &Binary, trace: &str) {
     let answer = reqwest::Client::new()
         .get(format!("{}/items/item1", service.base))
         .header("traceparent", format!("00-{trace}-{PARENT}-01"))
@@ -162,7 +162,6 @@ async fn sampled_by_caller(receiver: &Receiver, service: &Binary, trace: &str) {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    let _ = receiver;
 }
 
 #[tokio::test]
@@ -172,7 +171,7 @@ async fn only_trusted_hops_decide_what_is_sampled() {
     let never = [("OTEL_TRACES_SAMPLER", "parentbased_always_off")];
     let (untrusting, _) = traced(&receiver.endpoint, &never).await;
     let untrusted = "11111111111111111111111111111111";
-    sampled_by_caller(&receiver, &untrusting, untrusted).await;
+    sampled_by_caller(&untrusting, untrusted).await;
 
     // Behind a trusted proxy (here: the test itself), the flag is followed.
     let (trusting, _) = traced(
@@ -181,7 +180,7 @@ async fn only_trusted_hops_decide_what_is_sampled() {
     )
     .await;
     let trusted = "22222222222222222222222222222222";
-    sampled_by_caller(&receiver, &trusting, trusted).await;
+    sampled_by_caller(&trusting, trusted).await;
     receiver.trace_with(trusted, "GET /items/{id}").await;
     // The untrusted request was answered first and its spans would have
     // gone out in the same way by now.

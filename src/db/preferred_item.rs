@@ -74,7 +74,7 @@ pub async fn shortlists(
     }
     // Turning rows into items is the heavy part of a large answer: past
     // the inline allowance it runs off the HTTP worker.
-    let codes: usize = rows.iter().map(colour_codes).sum::<Result<_, _>>()?;
+    let codes = budget.spent();
     let fill = move || fill_shortlists(shortlists, rows);
     if codes > INLINE_SHORTLISTED_CODES {
         let span = tracing::Span::current();

@@ -25,14 +25,13 @@ pub struct AnswerTooLarge;
 /// What is left of one request's allowance.
 #[derive(Debug, Clone, Copy)]
 pub struct ShortlistBudget {
+    allowance: usize,
     left: usize,
 }
 
 impl Default for ShortlistBudget {
     fn default() -> Self {
-        ShortlistBudget {
-            left: MAX_SHORTLISTED_CODES,
-        }
+        ShortlistBudget::of(MAX_SHORTLISTED_CODES)
     }
 }
 
@@ -40,13 +39,21 @@ impl ShortlistBudget {
     /// An allowance of `codes` colour codes (`MAX_SHORTLISTED_CODES` by
     /// default).
     pub fn of(codes: usize) -> ShortlistBudget {
-        ShortlistBudget { left: codes }
+        ShortlistBudget {
+            allowance: codes,
+            left: codes,
+        }
     }
 
     /// Charges `codes` colour codes; an error once the allowance is spent.
     pub fn charge(&mut self, codes: usize) -> Result<(), AnswerTooLarge> {
         self.left = self.left.checked_sub(codes).ok_or(AnswerTooLarge)?;
         Ok(())
+    }
+
+    /// The colour codes charged so far.
+    pub fn spent(&self) -> usize {
+        self.allowance - self.left
     }
 
     /// Charges what `shortlist`'s candidates carry.

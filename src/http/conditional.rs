@@ -34,12 +34,10 @@ impl ETag {
     /// A weak tag over `parts` (for a page, or an answer that is the same
     /// in meaning whatever its bytes).
     pub fn weak(parts: &[&[u8]]) -> ETag {
-        let mut digest = Sha256::new();
-        for part in parts {
-            digest.update((part.len() as u64).to_be_bytes());
-            digest.update(part);
-        }
-        ETag(format!("W/\"{}\"", hex::encode(&digest.finalize()[..16])))
+        ETag(format!(
+            "W/\"{}\"",
+            hex::encode(&digest_of_parts(parts)[..16])
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -54,6 +52,17 @@ impl ETag {
     fn is_weak(&self) -> bool {
         self.0.starts_with("W/")
     }
+}
+
+/// The SHA-256 of `parts`, each prefixed by its length, so that no two
+/// different lists of parts run together into the same bytes.
+pub fn digest_of_parts(parts: &[&[u8]]) -> [u8; 32] {
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part);
+    }
+    digest.finalize().into()
 }
 
 /// What an `If-Match` or `If-None-Match` field lists.

@@ -33,14 +33,16 @@ pub struct ExportParams {
 }
 
 fn format_of(params: &ExportParams) -> ApiResult<Format> {
-    match params.format.as_deref() {
-        None | Some("ndjson") => Ok(Format::Ndjson),
-        Some("csv") => Ok(Format::Csv),
-        Some(_) => Err(ApiError::validation(crate::domain::FieldError::new(
-            "format",
-            "must be ndjson or csv",
-        ))),
-    }
+    params
+        .format
+        .as_deref()
+        .map_or(Ok(Format::Ndjson), str::parse)
+        .map_err(|_| {
+            ApiError::validation(crate::domain::FieldError::new(
+                "format",
+                "must be ndjson or csv",
+            ))
+        })
 }
 
 /// Streams one part of the catalog.

@@ -11,13 +11,13 @@ use actix_web::body::{to_bytes, BoxBody};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use sha2::{Digest, Sha256};
 use std::future::Future;
 
 use super::state::AppState;
 use crate::auth::Principal;
 use crate::db::idempotency::{self, Claim, StoredAnswer};
 use crate::domain::FieldError;
+use crate::http::conditional::digest_of_parts;
 use crate::http::{ApiError, ApiResult};
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -46,12 +46,7 @@ fn key_of(request: &HttpRequest) -> ApiResult<Option<String>> {
 
 /// The fingerprint of a request body: what "the same request" means.
 pub fn fingerprint(parts: &[&[u8]]) -> Vec<u8> {
-    let mut digest = Sha256::new();
-    for part in parts {
-        digest.update((part.len() as u64).to_be_bytes());
-        digest.update(part);
-    }
-    digest.finalize().to_vec()
+    digest_of_parts(parts).to_vec()
 }
 
 /// Runs `work` once per key: the first time it runs and its answer is
