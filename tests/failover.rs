@@ -373,3 +373,100 @@ async fn a_black_holed_database_is_noticed_and_writes_fail_within_the_deadline()
     assert_eq!(answered_price(&app).await, 57.0);
     let _ = cluster.stop("immediate");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_connection_asks_the_server_for_tcp_keepalive() {
+    let _turn = SERIAL.lock().await;
+    let name = format!("keepalive_{}", uuid::Uuid::new_v4().simple());
+    let cluster = throwaway().await;
+    create_database(cluster.port, &name).await;
+    let mut settings = harness::test_settings();
+    settings.database.keepalive_idle_secs = 7;
+    settings.database.keepalive_interval_secs = 4;
+    settings.database.keepalive_count = 2;
+    let pool = preferred_item_service::pool(&settings.pool_options(), &url_on(cluster.port, &name))
+        .unwrap();
+    // Several connections at once, so that each is a new one. Over TCP the
+    // server reports the values it set on the socket (over a Unix socket
+    // it would report 0).
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut conn = pool.acquire().await.unwrap();
+        let values: (String, String, String) = sqlx::query_as(
+            "SELECT current_setting('tcp_keepalives_idle'), \
+                    current_setting('tcp_keepalives_interval'), \
+                    current_setting('tcp_keepalives_count')",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(values, ("7".into(), "4".into(), "2".into()));
+        held.push(conn);
+    }
+    drop(held);
+    // The defaults: 10 s idle, probes 5 s apart, 3 of them.
+    let defaults = harness::test_settings().pool_options();
+    let pool = preferred_item_service::pool(&defaults, &url_on(cluster.port, &name)).unwrap();
+    let values: (String, String, String) = sqlx::query_as(
+        "SELECT current_setting('tcp_keepalives_idle'), \
+                current_setting('tcp_keepalives_interval'), \
+                current_setting('tcp_keepalives_count')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(values, ("10".into(), "5".into(), "3".into()));
+    pool.close().await;
+    let _ = cluster.stop("immediate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_the_server_terminates_are_never_reused() {
+    let _turn = SERIAL.lock().await;
+    let name = format!("terminated_{}", uuid::Uuid::new_v4().simple());
+    let cluster = throwaway().await;
+    create_database(cluster.port, &name).await;
+    let proxy = Proxy::start(cluster.port).await;
+    let app = replica(&proxy, &name).await;
+    app.settle().await;
+    // Four writes at once, so that the pool holds several connections.
+    let warm: Vec<_> = (0..4).map(|i| put_price(&app, 60 + i)).collect();
+    for (status, _) in futures_util::future::join_all(warm).await {
+        assert_eq!(status, 200);
+    }
+    let lost_before = app.metrics().await.value("db_server_lost_total").unwrap();
+
+    // An operator (or a shutting-down server) ends every backend of the
+    // service: each open connection gets 57P01 on its next use.
+    let mut admin = PgConnection::connect(&url_on(cluster.port, &name))
+        .await
+        .unwrap();
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE application_name = 'preferred-item-service' AND datname = $1",
+    )
+    .bind(&name)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(ended >= 4, "only {ended} backends were ended");
+
+    // At most the first write meets a terminated connection; the rest never
+    // do, although several were idle in the pool.
+    let mut failed = 0;
+    for price in 70..80 {
+        let (status, _) = put_price(&app, price).await;
+        if status != 200 {
+            assert_eq!(status, 503);
+            failed += 1;
+        }
+    }
+    assert!(failed <= 1, "{failed} writes met terminated connections");
+    let lost = app.metrics().await.value("db_server_lost_total").unwrap();
+    assert!(lost > lost_before, "no lost server was noted");
+    // The follower's own connection was ended too: it reconnects and the
+    // replica answers the last write.
+    app.settle_within(CONVERGE).await;
+    assert_eq!(answered_price(&app).await, 79.0);
+    let _ = cluster.stop("immediate");
+}
