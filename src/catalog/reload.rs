@@ -29,9 +29,14 @@ impl MemoryCatalog {
     /// that both cores work on a large load.
     pub(super) async fn load_fresh(&self, conn: &mut FeedConnection) -> anyhow::Result<Position> {
         let loading = Instant::now();
+        let hint = bounded(
+            self.options.snapshot_timeout,
+            catalog_feed::estimated_items(conn),
+        )
+        .await?;
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
         let builder = tokio::task::spawn_blocking(move || {
-            let mut store = Store::default();
+            let mut store = Store::with_capacity(hint);
             for batch in batches {
                 for row in &batch {
                     store.push(row);

@@ -3,9 +3,8 @@
 
 use std::hash::BuildHasher;
 
-use super::exact::Group;
 use super::slots::{price_key, Span, NO_MASTER_DATA};
-use super::Store;
+use super::{Postings, Store};
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Brick, BrickSet, Identifier, Price};
 
@@ -55,7 +54,7 @@ impl Store {
                 len: values.len() as u32,
             });
             brick_values.extend_from_slice(values);
-            postings.push(Vec::new());
+            postings.push(Postings::new());
             brick_by_value.insert_unique(hash, id, |&b| {
                 hasher.hash_one(&brick_values[brick_values_at[b as usize].range()])
             });
@@ -195,17 +194,11 @@ impl Store {
             self.postings[brick as usize].insert(at, slot);
         }
         let signature = self.signature[slot as usize];
-        match self.exact.get(&signature) {
-            None => {
-                self.exact.insert(signature, Group::One(slot));
-            }
-            Some(group) => {
-                let at = group.as_slice().partition_point(|&s| self.before(s, slot));
-                if let Some(group) = self.exact.get_mut(&signature) {
-                    group.insert(at, slot);
-                }
-            }
-        }
+        let at = self
+            .exact
+            .get(signature, &self.signature)
+            .partition_point(|&s| self.before(s, slot));
+        self.exact.insert(slot, at, &self.signature);
     }
 
     pub(super) fn unindex(&mut self, slot: u32) {
@@ -220,20 +213,10 @@ impl Store {
             }
         }
         let signature = self.signature[slot as usize];
-        let Some(group) = self.exact.get(&signature) else {
-            return;
-        };
-        let list = group.as_slice();
+        let list = self.exact.get(signature, &self.signature);
         let at = list.partition_point(|&s| self.before(s, slot));
-        if list.get(at) != Some(&slot) {
-            return;
-        }
-        let kept = self
-            .exact
-            .get_mut(&signature)
-            .is_some_and(|group| group.remove(at));
-        if !kept {
-            self.exact.remove(&signature);
+        if list.get(at) == Some(&slot) {
+            self.exact.remove(signature, at, &self.signature);
         }
     }
 
@@ -262,42 +245,47 @@ impl Store {
             start += len;
         }
         drop(keyed);
-        for list in &mut self.postings {
-            list.clear();
-        }
-        self.exact.clear();
-        let mut refs = Vec::new();
-        for &slot in &order {
-            let mut last = u32::MAX;
-            let span = self.item_bricks[slot as usize];
-            refs.clear();
-            refs.extend_from_slice(&self.brick_refs[span.range()]);
-            refs.sort_unstable();
-            for &brick in &refs {
-                if brick != last {
-                    self.postings[brick as usize].push(slot);
-                    last = brick;
+        // The two indexes are built side by side: they share only what
+        // they read.
+        let Store {
+            postings,
+            exact,
+            item_bricks,
+            brick_refs,
+            signature,
+            ..
+        } = self;
+        let (item_bricks, brick_refs, signature) = (&*item_bricks, &*brick_refs, &*signature);
+        let order = &order;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                exact.clear();
+                exact.reserve(order.len(), signature);
+                for &slot in order {
+                    exact.push(slot, signature);
+                }
+                exact.shrink_groups();
+            });
+            for list in postings.iter_mut() {
+                list.clear();
+            }
+            let mut refs = Vec::new();
+            for &slot in order {
+                let mut last = u32::MAX;
+                refs.clear();
+                refs.extend_from_slice(&brick_refs[item_bricks[slot as usize].range()]);
+                refs.sort_unstable();
+                for &brick in &refs {
+                    if brick != last {
+                        postings[brick as usize].push(slot);
+                        last = brick;
+                    }
                 }
             }
-            match self.exact.entry(self.signature[slot as usize]) {
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(Group::One(slot));
-                }
-                std::collections::hash_map::Entry::Occupied(mut entry) => {
-                    let group = entry.get_mut();
-                    let at = group.as_slice().len();
-                    group.insert(at, slot);
-                }
+            for list in postings.iter_mut() {
+                list.shrink_to_fit();
             }
-        }
-        for list in &mut self.postings {
-            list.shrink_to_fit();
-        }
-        for group in self.exact.values_mut() {
-            if let Group::Many(slots) = group {
-                slots.shrink_to_fit();
-            }
-        }
+        });
     }
 
     /// Rewrites the arenas without the space of removed items.

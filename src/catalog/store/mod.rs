@@ -9,8 +9,9 @@
 //! and items refer to them by number. Freed arena space is counted and
 //! reclaimed by `compact` once it passes the live data.
 
+use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use std::hash::RandomState;
+use smallvec::SmallVec;
 
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{
@@ -25,7 +26,7 @@ mod slots;
 
 pub use reconcile::Reconciler;
 
-use exact::{ExactIndex, Group};
+use exact::ExactIndex;
 use slots::{Span, DISCONTINUED, NO_MASTER_DATA};
 
 #[derive(Default)]
@@ -47,11 +48,16 @@ pub struct Store {
     brick_values: Vec<i32>,
     brick_values_at: Vec<Span>,
     brick_by_value: HashTable<u32>,
-    postings: Vec<Vec<u32>>,
+    postings: Vec<Postings>,
     exact: ExactIndex,
     items: usize,
     garbage: usize,
 }
+
+/// The items that hold one brick, in order. Most bricks belong to a few
+/// items, which are held inline: a million bricks are not a million
+/// allocations.
+pub(super) type Postings = SmallVec<[u32; 4]>;
 
 impl Store {
     /// A store of `rows`, as a snapshot load builds it (`push`, then
@@ -64,6 +70,28 @@ impl Store {
         }
         store.finish();
         store
+    }
+
+    /// An empty store with room for about `items` items, so that a snapshot
+    /// load does not grow (and rehash) its tables as rows arrive. A brick
+    /// per item is reserved: catalogs share bricks between items.
+    pub fn with_capacity(items: usize) -> Store {
+        Store {
+            names: Vec::with_capacity(items * 12),
+            name_at: Vec::with_capacity(items),
+            brick_refs: Vec::with_capacity(items * 3),
+            item_bricks: Vec::with_capacity(items),
+            status: Vec::with_capacity(items),
+            price: Vec::with_capacity(items),
+            price_key: Vec::with_capacity(items),
+            signature: Vec::with_capacity(items),
+            by_name: HashTable::with_capacity(items),
+            brick_values: Vec::with_capacity(items * 2),
+            brick_values_at: Vec::with_capacity(items),
+            brick_by_value: HashTable::with_capacity(items),
+            postings: Vec::with_capacity(items),
+            ..Store::default()
+        }
     }
 
     /// Adds a row to a store being built; `finish` indexes them all.
@@ -95,14 +123,14 @@ impl Store {
             + self.brick_values.capacity() * 4
             + self.brick_values_at.capacity() * size_of::<Span>()
             + self.brick_by_value.capacity() * 5
-            + self.postings.capacity() * size_of::<Vec<u32>>()
+            + self.postings.capacity() * size_of::<Postings>()
             + self
                 .postings
                 .iter()
+                .filter(|p| p.spilled())
                 .map(|p| p.capacity() * 4)
                 .sum::<usize>()
-            + self.exact.capacity() * (16 + size_of::<Group>() + 1)
-            + self.exact.values().map(Group::heap_bytes).sum::<usize>()
+            + self.exact.heap_bytes()
     }
 
     /// Makes the store hold `row` for `identifier`, or nothing when `None`;
@@ -214,7 +242,7 @@ impl Store {
                     .try_into()
                     .expect("16 of 32 bytes"),
             );
-            let list = self.exact.get(&signature).map_or(&[][..], Group::as_slice);
+            let list = self.exact.get(signature, &self.signature);
             return self.ordered(list, include, take, per_status);
         }
         let mut wanted = Vec::new();

@@ -20,8 +20,10 @@ use std::collections::HashSet;
 
 use crate::domain::{Price, Status};
 
+mod estimate;
 mod history;
 
+pub use estimate::estimated_items;
 pub use history::History;
 
 /// The channel the feed's triggers notify.
