@@ -31,6 +31,44 @@ impl Brick {
     /// `field` is the path of this brick in the request, used to name the
     /// offending fields.
     pub fn parse(design_id: i64, color_codes: &[i64], field: &str) -> Result<Brick, FieldErrors> {
+        // A valid brick, the usual case, costs no field names: they are
+        // only spelled out for the errors of an invalid one.
+        match Brick::valid(design_id, color_codes) {
+            Some(brick) => Ok(brick),
+            None => Self::refuse(design_id, color_codes, field),
+        }
+    }
+
+    /// The brick when it breaks no rule; `parse` says which it breaks.
+    pub fn valid(design_id: i64, color_codes: &[i64]) -> Option<Brick> {
+        let in_range = |value: i64| i32::try_from(value).ok().filter(|&v| v >= 0);
+        if !(1..=MAX_COLORS).contains(&color_codes.len()) {
+            return None;
+        }
+        Some(Brick {
+            design_id: in_range(design_id)?,
+            color_codes: color_codes
+                .iter()
+                .map(|&c| in_range(c))
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    /// A brick read back from a store that checked it when it was written:
+    /// the same ranges, without field names. `None` when out of range.
+    pub fn from_stored(design_id: i32, color_codes: &[i32]) -> Option<Brick> {
+        let valid = design_id >= 0
+            && (1..=MAX_COLORS).contains(&color_codes.len())
+            && color_codes.iter().all(|&c| c >= 0);
+        valid.then(|| Brick {
+            design_id,
+            color_codes: color_codes.to_vec(),
+        })
+    }
+
+    /// The field errors of a brick that `parse` found invalid.
+    #[cold]
+    fn refuse(design_id: i64, color_codes: &[i64], field: &str) -> Result<Brick, FieldErrors> {
         let mut errors = FieldErrors::default();
         let design = errors.take(parse_id(design_id, format!("{field}.design_id")));
         if color_codes.is_empty() || color_codes.len() > MAX_COLORS {

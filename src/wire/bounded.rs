@@ -23,13 +23,13 @@ impl<T, const MAX: usize> Bounded<T, MAX> {
     /// The elements, when there are 1 to `MAX` of them; else the one
     /// error on `field`.
     pub fn check(&self, field: &str) -> Result<&[T], FieldError> {
-        if self.len == 0 || self.len > MAX {
-            return Err(FieldError::new(
-                field,
-                format!("must have between 1 and {MAX} entries"),
-            ));
-        }
-        Ok(&self.items)
+        self.within_limit()
+            .ok_or_else(|| FieldError::new(field, format!("must have between 1 and {MAX} entries")))
+    }
+
+    /// The elements, when there are 1 to `MAX` of them.
+    pub fn within_limit(&self) -> Option<&[T]> {
+        (1..=MAX).contains(&self.len).then_some(&self.items[..])
     }
 
     /// `check`, taking the elements.

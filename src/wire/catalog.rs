@@ -49,6 +49,12 @@ impl From<&Brick> for BrickJson {
 /// Parses a brick list, reporting every broken rule under `field`.
 pub fn parse_bricks(bricks: &BrickList, field: &str) -> Result<BrickSet, FieldErrors> {
     let bricks = bricks.check(field)?;
+    // A valid list, the usual case, costs no field names: they are only
+    // spelled out when some rule is broken.
+    let valid: Option<Vec<Brick>> = bricks.iter().map(BrickJson::valid).collect();
+    if let Some(valid) = valid {
+        return BrickSet::new(valid).map_err(FieldErrors::from);
+    }
     let mut errors = FieldErrors::default();
     let parsed: Vec<Option<Brick>> = bricks
         .iter()
@@ -60,6 +66,11 @@ pub fn parse_bricks(bricks: &BrickList, field: &str) -> Result<BrickSet, FieldEr
 }
 
 impl BrickJson {
+    /// The brick when it breaks no rule; `parse` says which it breaks.
+    fn valid(&self) -> Option<Brick> {
+        Brick::valid(self.design_id, self.color_codes.within_limit()?)
+    }
+
     /// The brick, or every rule it breaks under `field`. A colour list of
     /// the wrong length is one error; its codes are not checked then.
     pub fn parse(&self, field: &str) -> Result<Brick, FieldErrors> {

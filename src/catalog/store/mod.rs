@@ -324,9 +324,7 @@ impl Store {
             .iter()
             .map(|&b| {
                 let values = &self.brick_values[self.brick_values_at[b as usize].range()];
-                let colors: Vec<i64> = values[1..].iter().map(|&c| i64::from(c)).collect();
-                Brick::parse(i64::from(values[0]), &colors, "bricks")
-                    .expect("bricks are checked when stored")
+                Brick::from_stored(values[0], &values[1..]).expect("bricks are checked when stored")
             })
             .collect();
         Candidate {
