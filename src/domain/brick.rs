@@ -41,28 +41,34 @@ impl Brick {
 
     /// The brick when it breaks no rule; `parse` says which it breaks.
     pub fn valid(design_id: i64, color_codes: &[i64]) -> Option<Brick> {
-        let in_range = |value: i64| i32::try_from(value).ok().filter(|&v| v >= 0);
+        let in_range = |value: i64| i32::try_from(value).ok();
+        Self::checked(
+            in_range(design_id)?,
+            color_codes.iter().map(|&c| in_range(c)),
+        )
+    }
+
+    /// A brick read back from a store that checked it when it was written:
+    /// the same rules, without field names. `None` when one is broken.
+    pub fn from_stored(design_id: i32, color_codes: &[i32]) -> Option<Brick> {
+        Self::checked(design_id, color_codes.iter().map(|&c| Some(c)))
+    }
+
+    /// The brick when the ids are in `0..=MAX_ID` (`None` codes are not)
+    /// and there are 1 to `MAX_COLORS` colours.
+    fn checked(
+        design_id: i32,
+        color_codes: impl ExactSizeIterator<Item = Option<i32>>,
+    ) -> Option<Brick> {
+        let non_negative = |value: i32| (value >= 0).then_some(value);
         if !(1..=MAX_COLORS).contains(&color_codes.len()) {
             return None;
         }
         Some(Brick {
-            design_id: in_range(design_id)?,
+            design_id: non_negative(design_id)?,
             color_codes: color_codes
-                .iter()
-                .map(|&c| in_range(c))
+                .map(|c| c.and_then(non_negative))
                 .collect::<Option<_>>()?,
-        })
-    }
-
-    /// A brick read back from a store that checked it when it was written:
-    /// the same ranges, without field names. `None` when out of range.
-    pub fn from_stored(design_id: i32, color_codes: &[i32]) -> Option<Brick> {
-        let valid = design_id >= 0
-            && (1..=MAX_COLORS).contains(&color_codes.len())
-            && color_codes.iter().all(|&c| c >= 0);
-        valid.then(|| Brick {
-            design_id,
-            color_codes: color_codes.to_vec(),
         })
     }
 

@@ -35,6 +35,20 @@ impl ExactIndex {
         }
     }
 
+    /// Whether an entry stands for `signature`.
+    fn matches<'a>(
+        groups: &'a [Vec<u32>],
+        signatures: &'a [u128],
+        signature: u128,
+    ) -> impl Fn(&u32) -> bool + 'a {
+        move |&entry| signatures[Self::head(groups, entry) as usize] == signature
+    }
+
+    /// An entry's hash, for the table to move it.
+    fn rehash<'a>(groups: &'a [Vec<u32>], signatures: &'a [u128]) -> impl Fn(&u32) -> u64 + 'a {
+        move |&entry| hash(signatures[Self::head(groups, entry) as usize])
+    }
+
     fn slots<'a>(&'a self, entry: &'a u32) -> &'a [u32] {
         if entry & GROUP == 0 {
             std::slice::from_ref(entry)
@@ -44,9 +58,10 @@ impl ExactIndex {
     }
 
     fn find(&self, signature: u128, signatures: &[u128]) -> Option<&u32> {
-        self.table.find(hash(signature), |&entry| {
-            signatures[Self::head(&self.groups, entry) as usize] == signature
-        })
+        self.table.find(
+            hash(signature),
+            Self::matches(&self.groups, signatures, signature),
+        )
     }
 
     /// The slots with `signature`, in order.
@@ -56,7 +71,7 @@ impl ExactIndex {
     }
 
     /// Puts `slot` (whose signature is `signatures[slot]`) at position `at`
-    /// of its signature's slots.
+    /// of its signature's slots; past their end, it is appended.
     pub(super) fn insert(&mut self, slot: u32, at: usize, signatures: &[u128]) {
         let signature = signatures[slot as usize];
         let ExactIndex {
@@ -64,21 +79,21 @@ impl ExactIndex {
             groups,
             free,
         } = self;
-        let found = table.find_mut(hash(signature), |&entry| {
-            signatures[Self::head(groups, entry) as usize] == signature
-        });
+        let found = table.find_mut(
+            hash(signature),
+            Self::matches(groups, signatures, signature),
+        );
         match found {
             None => {
-                table.insert_unique(hash(signature), slot, |&entry| {
-                    hash(signatures[Self::head(groups, entry) as usize])
-                });
+                table.insert_unique(hash(signature), slot, Self::rehash(groups, signatures));
             }
             Some(entry) if *entry & GROUP != 0 => {
-                groups[(*entry & !GROUP) as usize].insert(at, slot);
+                let slots = &mut groups[(*entry & !GROUP) as usize];
+                slots.insert(at.min(slots.len()), slot);
             }
             Some(entry) => {
                 let mut slots = vec![*entry];
-                slots.insert(at, slot);
+                slots.insert(at.min(1), slot);
                 let number = match free.pop() {
                     Some(number) => {
                         groups[number as usize] = slots;
@@ -96,8 +111,7 @@ impl ExactIndex {
 
     /// Appends `slot` to its signature's slots: for building in order.
     pub(super) fn push(&mut self, slot: u32, signatures: &[u128]) {
-        let at = self.get(signatures[slot as usize], signatures).len();
-        self.insert(slot, at, signatures);
+        self.insert(slot, usize::MAX, signatures);
     }
 
     /// Removes the slot at position `at` of `signature`'s slots.
@@ -107,9 +121,10 @@ impl ExactIndex {
             groups,
             free,
         } = self;
-        let Ok(found) = table.find_entry(hash(signature), |&entry| {
-            signatures[Self::head(groups, entry) as usize] == signature
-        }) else {
+        let Ok(found) = table.find_entry(
+            hash(signature),
+            Self::matches(groups, signatures, signature),
+        ) else {
             return;
         };
         let entry = *found.get();
@@ -141,10 +156,8 @@ impl ExactIndex {
     }
 
     pub(super) fn reserve(&mut self, additional: usize, signatures: &[u128]) {
-        let groups = &self.groups;
-        self.table.reserve(additional, |&entry| {
-            hash(signatures[Self::head(groups, entry) as usize])
-        });
+        self.table
+            .reserve(additional, Self::rehash(&self.groups, signatures));
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
