@@ -107,13 +107,28 @@ impl JsonError {
     }
 }
 
+/// Bodies up to this size are parsed once without path tracking before
+/// falling back to a tracked parse (see `parse_borrowed`).
+const UNTRACKED_PARSE_BYTES: usize = 64 * 1024;
+
 /// Parses a JSON document into `T`.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
     parse_borrowed(body)
 }
 
 /// Parses a JSON document into `T`, which may borrow from `body`.
+///
+/// A small body is parsed without tracking its path first: most bodies are
+/// valid, and tracking costs about as much as the parse itself. When that
+/// fails, the body is parsed again with tracking, which finds the same
+/// error and names its field. A large body is parsed once, with tracking,
+/// so that a failure never costs two passes over megabytes.
 pub fn parse_borrowed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, JsonError> {
+    if body.len() <= UNTRACKED_PARSE_BYTES {
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
     deserializer.end().map_err(|e| JsonError::Malformed {
