@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access::ClientAddress;
 use super::error::ApiError;
-use crate::wire::json::parse;
+use crate::wire::json::{parse, SMALL_BODY_BYTES};
 
 /// Body size limits, the time a client has to send its body, and the
 /// budget of large bodies in flight.
@@ -211,7 +211,7 @@ impl<T: RequestBody> FromRequest for JsonBody<T> {
                 permit,
                 ..
             } = body.await?;
-            if T::LARGE && body.len() > 64 * 1024 {
+            if T::LARGE && body.len() > SMALL_BODY_BYTES {
                 // Parsing megabytes would stall this worker, and with it
                 // every other request it serves, /health/live included.
                 Ok(JsonBody(
