@@ -35,25 +35,33 @@ impl MemoryCatalog {
         )
         .await?;
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
+        // Stored batches go back to the reader, which frees their rows
+        // there and reuses their room: the builder is the slower side, and
+        // freeing a million rows' strings and arrays is not its work.
+        let (give_back, spent) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
         let builder = tokio::task::spawn_blocking(move || {
             let mut store = Store::with_capacity(hint);
             for batch in batches {
                 for row in &batch {
                     store.push(row);
                 }
+                let _ = give_back.try_send(batch);
             }
             let indexing = Instant::now();
             store.finish();
             (store, indexing.elapsed())
         });
         let mut batch = Vec::with_capacity(BATCH);
+        let (filling, full_to) = (&mut batch, &sender);
         let loaded = bounded(
             self.options.snapshot_timeout,
-            catalog_feed::snapshot(conn, |row| {
-                batch.push(row);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    let _ = sender.send(full);
+            catalog_feed::snapshot(conn, move |row| {
+                filling.push(row);
+                if filling.len() == BATCH {
+                    let mut next = spent.try_recv().unwrap_or_default();
+                    next.clear();
+                    next.reserve(BATCH);
+                    let _ = full_to.send(std::mem::replace(filling, next));
                 }
             }),
         )

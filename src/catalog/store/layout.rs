@@ -3,6 +3,9 @@
 
 use std::hash::BuildHasher;
 
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+
 use super::slots::{price_key, Span, NO_MASTER_DATA};
 use super::{Postings, Store};
 use crate::db::catalog_feed::CatalogRow;
@@ -62,9 +65,11 @@ impl Store {
         })
     }
 
-    /// Stores a row in a free slot, unindexed. Rows that break the
-    /// schema's rules (which the database enforces) are skipped.
-    pub(super) fn put(&mut self, row: &CatalogRow) -> Option<u32> {
+    /// Stores a row in a free slot, unindexed, and names it (`by_name`)
+    /// when `named`; a snapshot build leaves naming to `index_all`. Rows
+    /// that break the schema's rules (which the database enforces) are
+    /// skipped.
+    pub(super) fn put(&mut self, row: &CatalogRow, named: bool) -> Option<u32> {
         let well_formed = Identifier::parse(&row.identifier, "identifier").is_ok()
             && !row.designs.is_empty()
             && row.designs.len() <= BrickSet::MAX_LEN
@@ -123,17 +128,16 @@ impl Store {
                 (self.name_at.len() - 1) as u32
             }
         };
-        let hash = self.hasher.hash_one(&row.identifier);
-        let Store {
-            by_name,
-            names,
-            name_at,
-            hasher,
-            ..
-        } = self;
-        by_name.insert_unique(hash, slot, |&s| {
-            hasher.hash_one(std::str::from_utf8(&names[name_at[s as usize].range()]).unwrap_or(""))
-        });
+        if named {
+            let Store {
+                by_name,
+                names,
+                name_at,
+                hasher,
+                ..
+            } = self;
+            name_slot(by_name, hasher, names, name_at, slot);
+        }
         self.items += 1;
         Some(slot)
     }
@@ -220,8 +224,8 @@ impl Store {
         }
     }
 
-    /// Builds both indexes from scratch: one sort of all candidates, then
-    /// each appended to its lists in order.
+    /// Builds the name table and both indexes from scratch: one sort of
+    /// all candidates, then each appended to its lists in order.
     pub(super) fn index_all(&mut self) {
         // Status and price packed in one key (prices stay below 2^44
         // ten-thousandths), sorted; then runs of equal keys by identifier.
@@ -245,19 +249,35 @@ impl Store {
             start += len;
         }
         drop(keyed);
-        // The two indexes are built side by side: they share only what
-        // they read.
+        // The name table and the two indexes are built side by side: they
+        // share only what they read.
         let Store {
             postings,
             exact,
             item_bricks,
             brick_refs,
             signature,
+            by_name,
+            names,
+            name_at,
+            hasher,
             ..
         } = self;
         let (item_bricks, brick_refs, signature) = (&*item_bricks, &*brick_refs, &*signature);
+        let (names, name_at, hasher) = (&*names, &*name_at, &*hasher);
         let order = &order;
         std::thread::scope(|scope| {
+            scope.spawn(move || {
+                by_name.clear();
+                // Released slots have no name (identifiers are never empty).
+                let live = name_at.iter().filter(|span| span.len > 0).count();
+                by_name.reserve(live, |&s| name_hash(hasher, names, name_at, s));
+                for slot in 0..name_at.len() as u32 {
+                    if name_at[slot as usize].len > 0 {
+                        name_slot(by_name, hasher, names, name_at, slot);
+                    }
+                }
+            });
             scope.spawn(move || {
                 exact.clear();
                 exact.reserve(order.len(), signature);
@@ -303,4 +323,21 @@ impl Store {
         self.brick_refs = refs;
         self.garbage = 0;
     }
+}
+
+/// The hash of the name of `slot`, for the name table.
+fn name_hash(hasher: &RandomState, names: &[u8], name_at: &[Span], slot: u32) -> u64 {
+    hasher.hash_one(std::str::from_utf8(&names[name_at[slot as usize].range()]).unwrap_or(""))
+}
+
+/// Enters `slot` in the name table under its name.
+fn name_slot(
+    by_name: &mut HashTable<u32>,
+    hasher: &RandomState,
+    names: &[u8],
+    name_at: &[Span],
+    slot: u32,
+) {
+    let hash = name_hash(hasher, names, name_at, slot);
+    by_name.insert_unique(hash, slot, |&s| name_hash(hasher, names, name_at, s));
 }

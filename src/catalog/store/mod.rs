@@ -96,7 +96,7 @@ impl Store {
 
     /// Adds a row to a store being built; `finish` indexes them all.
     pub fn push(&mut self, row: &CatalogRow) {
-        self.put(row);
+        self.put(row, false);
     }
 
     /// Indexes a store built with `push`.
@@ -141,7 +141,7 @@ impl Store {
             self.unindex(slot);
             self.release(slot);
         }
-        let slot = row.and_then(|row| self.put(row));
+        let slot = row.and_then(|row| self.put(row, true));
         if let Some(slot) = slot {
             self.index(slot);
         }

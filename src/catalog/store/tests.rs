@@ -1,5 +1,6 @@
 //! The store built at once and the store kept by single changes hold the
-//! same rows and give the same shortlists; compaction changes neither.
+//! same rows and give the same shortlists; compaction changes neither; a
+//! built store takes single changes.
 
 use super::{Reconciler, Store};
 use crate::db::catalog_feed::CatalogRow;
@@ -109,6 +110,43 @@ fn single_changes_reach_what_a_fresh_build_holds() {
             assert_eq!(answers(&kept, &asked), answers(&built, &asked));
         }
     }
+}
+
+/// A snapshot build names its slots only when it finishes; changes after
+/// it must find every item by name, or an update would leave the old row
+/// beside the new one.
+#[test]
+fn a_built_store_finds_its_items_by_name_for_later_changes() {
+    let mut rng = Rng(5);
+    let mut current = std::collections::BTreeMap::new();
+    for n in 0..400 {
+        let id = format!("item{n}");
+        current.insert(id.clone(), row(&id, bricks(&mut rng), &mut rng));
+    }
+    let mut store = Store::build(current.values().cloned());
+    for id in current.keys() {
+        let slot = store
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} is not found"));
+        assert_eq!(store.name(slot), id);
+    }
+    assert_eq!(store.find("item400"), None);
+    for n in (0..400).step_by(3) {
+        let id = format!("item{n}");
+        if n % 2 == 0 {
+            store.apply(&id, None);
+            current.remove(&id);
+        } else {
+            let r = row(&id, bricks(&mut rng), &mut rng);
+            store.apply(&id, Some(&r));
+            current.insert(id, r);
+        }
+    }
+    let built = Store::build(current.values().cloned());
+    assert_eq!(store.items(), current.len());
+    assert_eq!(store.rows(), built.rows());
+    let asked = queries(&mut rng);
+    assert_eq!(answers(&store, &asked), answers(&built, &asked));
 }
 
 #[test]
