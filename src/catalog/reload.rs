@@ -52,6 +52,8 @@ impl MemoryCatalog {
             (store, indexing.elapsed())
         });
         let mut batch = Vec::with_capacity(BATCH);
+        // The closure owns `spent` (a receiver is not `Sync`, and the
+        // snapshot future must be `Send`) and borrows the rest.
         let (filling, full_to) = (&mut batch, &sender);
         let loaded = bounded(
             self.options.snapshot_timeout,

@@ -261,6 +261,7 @@ impl Store {
             names,
             name_at,
             hasher,
+            items,
             ..
         } = self;
         let (item_bricks, brick_refs, signature) = (&*item_bricks, &*brick_refs, &*signature);
@@ -269,13 +270,10 @@ impl Store {
         std::thread::scope(|scope| {
             scope.spawn(move || {
                 by_name.clear();
+                by_name.reserve(*items, |&s| name_hash(hasher, names, name_at, s));
                 // Released slots have no name (identifiers are never empty).
-                let live = name_at.iter().filter(|span| span.len > 0).count();
-                by_name.reserve(live, |&s| name_hash(hasher, names, name_at, s));
-                for slot in 0..name_at.len() as u32 {
-                    if name_at[slot as usize].len > 0 {
-                        name_slot(by_name, hasher, names, name_at, slot);
-                    }
+                for slot in (0..name_at.len() as u32).filter(|&s| name_at[s as usize].len > 0) {
+                    name_slot(by_name, hasher, names, name_at, slot);
                 }
             });
             scope.spawn(move || {

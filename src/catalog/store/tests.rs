@@ -87,6 +87,29 @@ fn answers(store: &Store, queries: &[PreferredItemQuery]) -> Vec<String> {
         .collect()
 }
 
+type Rows = std::collections::BTreeMap<String, CatalogRow>;
+
+/// Removes `id`, or gives it a new random row, in `store` and in `current`.
+fn change(store: &mut Store, current: &mut Rows, id: String, remove: bool, rng: &mut Rng) {
+    if remove {
+        store.apply(&id, None);
+        current.remove(&id);
+    } else {
+        let r = row(&id, bricks(rng), rng);
+        store.apply(&id, Some(&r));
+        current.insert(id, r);
+    }
+}
+
+/// `store` holds `current` as a fresh build of it does, and answers as it.
+fn assert_same_as_a_fresh_build(store: &Store, current: &Rows, rng: &mut Rng) {
+    let built = Store::build(current.values().cloned());
+    assert_eq!(store.rows(), built.rows());
+    assert_eq!(store.items(), current.len());
+    let asked = queries(rng);
+    assert_eq!(answers(store, &asked), answers(&built, &asked));
+}
+
 #[test]
 fn single_changes_reach_what_a_fresh_build_holds() {
     let mut rng = Rng(7);
@@ -94,20 +117,10 @@ fn single_changes_reach_what_a_fresh_build_holds() {
     let mut current = std::collections::BTreeMap::new();
     for step in 0..3000 {
         let id = format!("item{}", rng.below(300));
-        if rng.below(5) == 0 {
-            kept.apply(&id, None);
-            current.remove(&id);
-        } else {
-            let r = row(&id, bricks(&mut rng), &mut rng);
-            kept.apply(&id, Some(&r));
-            current.insert(id, r);
-        }
+        let remove = rng.below(5) == 0;
+        change(&mut kept, &mut current, id, remove, &mut rng);
         if step % 1000 == 999 {
-            let built = Store::build(current.values().cloned());
-            assert_eq!(kept.rows(), built.rows());
-            assert_eq!(kept.items(), current.len());
-            let asked = queries(&mut rng);
-            assert_eq!(answers(&kept, &asked), answers(&built, &asked));
+            assert_same_as_a_fresh_build(&kept, &current, &mut rng);
         }
     }
 }
@@ -118,7 +131,7 @@ fn single_changes_reach_what_a_fresh_build_holds() {
 #[test]
 fn a_built_store_finds_its_items_by_name_for_later_changes() {
     let mut rng = Rng(5);
-    let mut current = std::collections::BTreeMap::new();
+    let mut current = Rows::new();
     for n in 0..400 {
         let id = format!("item{n}");
         current.insert(id.clone(), row(&id, bricks(&mut rng), &mut rng));
@@ -132,21 +145,15 @@ fn a_built_store_finds_its_items_by_name_for_later_changes() {
     }
     assert_eq!(store.find("item400"), None);
     for n in (0..400).step_by(3) {
-        let id = format!("item{n}");
-        if n % 2 == 0 {
-            store.apply(&id, None);
-            current.remove(&id);
-        } else {
-            let r = row(&id, bricks(&mut rng), &mut rng);
-            store.apply(&id, Some(&r));
-            current.insert(id, r);
-        }
+        change(
+            &mut store,
+            &mut current,
+            format!("item{n}"),
+            n % 2 == 0,
+            &mut rng,
+        );
     }
-    let built = Store::build(current.values().cloned());
-    assert_eq!(store.items(), current.len());
-    assert_eq!(store.rows(), built.rows());
-    let asked = queries(&mut rng);
-    assert_eq!(answers(&store, &asked), answers(&built, &asked));
+    assert_same_as_a_fresh_build(&store, &current, &mut rng);
 }
 
 #[test]
