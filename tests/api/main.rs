@@ -24,4 +24,5 @@ mod oracle;
 mod preferred_item;
 mod properties;
 mod query_plans;
+mod snapshot;
 mod tokens;

@@ -20,8 +20,11 @@ use std::collections::HashSet;
 
 use crate::domain::{Price, Status};
 
+mod copy_rows;
 mod estimate;
 mod history;
+
+use copy_rows::CopyRows;
 
 pub use estimate::estimated_items;
 pub use history::History;
@@ -202,10 +205,16 @@ pub async fn snapshot(
         .map(|(seq, _, _)| seq)
         .collect();
     {
-        let mut rows = sqlx::query_as::<_, RawRow>(SELECT_ROWS).fetch(&mut *conn);
-        while let Some(raw) = rows.try_next().await? {
-            each(catalog_row(raw)?);
+        // Binary COPY rather than the row protocol: the same values, read
+        // in one pass (see `copy_rows`).
+        let mut chunks = conn
+            .copy_out_raw(&format!("COPY ({SELECT_ROWS}) TO STDOUT (FORMAT binary)"))
+            .await?;
+        let mut rows = CopyRows::default();
+        while let Some(chunk) = chunks.try_next().await? {
+            rows.feed(&chunk, &mut each)?;
         }
+        rows.finish()?;
     }
     tx.commit().await?;
     Ok(Position {
