@@ -59,7 +59,7 @@ pub fn digest(rows: &[CatalogRow]) -> String {
 pub async fn database_digest(pool: &PgPool) -> anyhow::Result<(usize, String)> {
     let mut rows = Vec::new();
     let mut feed = catalog_feed::FeedConnection::open(&pool.connect_options()).await?;
-    catalog_feed::snapshot(&mut feed, |row| rows.push(row)).await?;
+    catalog_feed::snapshot(&mut feed, |row| rows.push(std::mem::take(row))).await?;
     rows.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok((rows.len(), digest(&rows)))
 }

@@ -35,9 +35,8 @@ impl MemoryCatalog {
         )
         .await?;
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
-        // Stored batches go back to the reader, which frees their rows
-        // there and reuses their room: the builder is the slower side, and
-        // freeing a million rows' strings and arrays is not its work.
+        // Stored batches go back to the reader, which decodes the next
+        // rows into their rows' room.
         let (give_back, spent) = std::sync::mpsc::sync_channel::<Vec<CatalogRow>>(8);
         let builder = tokio::task::spawn_blocking(move || {
             let mut store = Store::with_capacity(hint);
@@ -52,16 +51,30 @@ impl MemoryCatalog {
             (store, indexing.elapsed())
         });
         let mut batch = Vec::with_capacity(BATCH);
+        // Rows of stored batches, whose strings and arrays the next rows
+        // are decoded into: no allocation per row once the first batches
+        // have come back.
+        let mut spares: Vec<CatalogRow> = Vec::new();
         // The closure owns `spent` (a receiver is not `Sync`, and the
-        // snapshot future must be `Send`) and borrows the rest.
+        // snapshot future must be `Send`) and `spares`, and borrows the
+        // rest.
         let (filling, full_to) = (&mut batch, &sender);
         let loaded = bounded(
             self.options.snapshot_timeout,
             catalog_feed::snapshot(conn, move |row| {
-                filling.push(row);
+                filling.push(std::mem::replace(row, spares.pop().unwrap_or_default()));
                 if filling.len() == BATCH {
-                    let mut next = spent.try_recv().unwrap_or_default();
-                    next.clear();
+                    let mut next = match spent.try_recv() {
+                        Ok(mut returned) if spares.is_empty() => {
+                            std::mem::swap(&mut spares, &mut returned);
+                            returned
+                        }
+                        Ok(mut returned) => {
+                            spares.append(&mut returned);
+                            returned
+                        }
+                        Err(_) => Vec::new(),
+                    };
                     next.reserve(BATCH);
                     let _ = full_to.send(std::mem::replace(filling, next));
                 }
@@ -104,7 +117,7 @@ impl MemoryCatalog {
         let position = bounded(
             self.options.snapshot_timeout,
             catalog_feed::snapshot(conn, |row| {
-                batch.push(row);
+                batch.push(std::mem::take(row));
                 if batch.len() == RECONCILE_BATCH {
                     reconciler.apply(&mut write(), &batch);
                     batch.clear();

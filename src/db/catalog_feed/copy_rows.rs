@@ -15,7 +15,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{catalog_row, RawRow};
+use super::{invalid, master_data_of, signature_of, CatalogRow};
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 const FIELDS: i16 = 7;
@@ -35,12 +35,13 @@ pub struct CopyRows {
 }
 
 impl CopyRows {
-    /// Takes the next chunk and hands each complete row to `each`; an
-    /// incomplete row waits for the next chunk.
+    /// Takes the next chunk and hands each complete row's bytes to `each`
+    /// (to decode with `decode_into`); an incomplete row waits for the
+    /// next chunk.
     pub fn feed(
         &mut self,
         chunk: &[u8],
-        mut each: impl FnMut(super::CatalogRow),
+        mut each: impl FnMut(&[u8]) -> Result<(), sqlx::Error>,
     ) -> Result<(), sqlx::Error> {
         if self.ended {
             return if chunk.is_empty() {
@@ -85,7 +86,7 @@ impl CopyRows {
                     break;
                 }
                 Tuple::Row(len) => {
-                    each(decode_row(&rest[..len])?);
+                    each(&rest[..len])?;
                     at += len;
                 }
             }
@@ -153,40 +154,33 @@ fn tuple_len(bytes: &[u8]) -> Result<Option<Tuple>, sqlx::Error> {
     Ok((bytes.len() >= at).then_some(Tuple::Row(at)))
 }
 
-/// One complete tuple, checked the way the row protocol's decoding checks
-/// it (`catalog_row`).
-fn decode_row(tuple: &[u8]) -> Result<super::CatalogRow, sqlx::Error> {
+/// Decodes one complete tuple into `row`, reusing its buffers, with the
+/// checks of the row protocol's decoding (`catalog_row`).
+pub fn decode_into(tuple: &[u8], row: &mut CatalogRow) -> Result<(), sqlx::Error> {
     let mut cursor = Cursor::new(&tuple[2..]);
     let identifier = std::str::from_utf8(cursor.field()?.ok_or_else(|| malformed("identifier"))?)
-        .map_err(|_| malformed("identifier is not UTF-8"))?
-        .to_owned();
-    let designs = int4_array(cursor.field()?)?;
-    let color_counts = int4_array(cursor.field()?)?;
-    let colors = int4_array(cursor.field()?)?;
-    let signature = cursor
-        .field()?
-        .ok_or_else(|| malformed("signature"))?
-        .to_vec();
+        .map_err(|_| malformed("identifier is not UTF-8"))?;
+    row.identifier.clear();
+    row.identifier.push_str(identifier);
+    int4_array(cursor.field()?, &mut row.designs)?;
+    int4_array(cursor.field()?, &mut row.color_counts)?;
+    int4_array(cursor.field()?, &mut row.colors)?;
+    let signature = cursor.field()?.ok_or_else(|| malformed("signature"))?;
+    row.signature = signature_of(signature).map_err(|what| invalid(identifier, what))?;
     let rank = match cursor.field()? {
         None => None,
         Some(&[a, b]) => Some(i16::from_be_bytes([a, b])),
         Some(_) => return Err(malformed("status_rank")),
     };
     let price = cursor.field()?.map(numeric).transpose()?;
-    let raw: RawRow = (
-        identifier,
-        designs,
-        color_counts,
-        colors,
-        signature,
-        rank,
-        price,
-    );
-    catalog_row(raw)
+    row.master_data = master_data_of(rank, price).map_err(|what| invalid(identifier, what))?;
+    Ok(())
 }
 
-/// A one-dimensional `int4[]` without NULL elements; `{}` is empty.
-fn int4_array(field: Option<&[u8]>) -> Result<Vec<i32>, sqlx::Error> {
+/// A one-dimensional `int4[]` without NULL elements (`{}` is empty), into
+/// `values`.
+fn int4_array(field: Option<&[u8]>, values: &mut Vec<i32>) -> Result<(), sqlx::Error> {
+    values.clear();
     let mut cursor = Cursor::new(field.ok_or_else(|| malformed("array is NULL"))?);
     let dimensions = cursor.i32()?;
     let _has_nulls = cursor.i32()?;
@@ -195,7 +189,7 @@ fn int4_array(field: Option<&[u8]>) -> Result<Vec<i32>, sqlx::Error> {
         return Err(malformed("array element type"));
     }
     match dimensions {
-        0 => return Ok(Vec::new()),
+        0 => return Ok(()),
         1 => {}
         _ => return Err(malformed("array dimensions")),
     }
@@ -204,14 +198,14 @@ fn int4_array(field: Option<&[u8]>) -> Result<Vec<i32>, sqlx::Error> {
     if len.checked_mul(8) != Some(cursor.remaining()) {
         return Err(malformed("array length"));
     }
-    let mut values = Vec::with_capacity(len);
+    values.reserve(len);
     for _ in 0..len {
         if cursor.i32()? != 4 {
             return Err(malformed("array element"));
         }
         values.push(cursor.i32()?);
     }
-    Ok(values)
+    Ok(())
 }
 
 /// PostgreSQL's binary `numeric`: digit count, weight, sign, display

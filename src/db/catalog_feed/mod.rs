@@ -33,7 +33,7 @@ pub use history::History;
 const CHANNEL: &str = "catalog_changes";
 
 /// One item as the tables hold it, with its master data if it has any.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CatalogRow {
     pub identifier: String,
     pub designs: Vec<i32>,
@@ -56,25 +56,8 @@ type RawRow = (
 
 fn catalog_row(raw: RawRow) -> Result<CatalogRow, sqlx::Error> {
     let (identifier, designs, color_counts, colors, signature, rank, price) = raw;
-    let invalid = |what: &str| {
-        sqlx::Error::Decode(format!("stored {what} of {identifier:?} is invalid").into())
-    };
-    let signature = signature
-        .get(..16)
-        .and_then(|s| <[u8; 16]>::try_from(s).ok())
-        .map(u128::from_be_bytes)
-        .ok_or_else(|| invalid("signature"))?;
-    let master_data = match (rank, price) {
-        (Some(rank), Some(price)) => {
-            let status = usize::try_from(rank)
-                .ok()
-                .and_then(|r| Status::ALL.get(r).copied())
-                .ok_or_else(|| invalid("status"))?;
-            let price = Price::from_decimal(price, "price").map_err(|_| invalid("price"))?;
-            Some((status, price))
-        }
-        _ => None,
-    };
+    let signature = signature_of(&signature).map_err(|what| invalid(&identifier, what))?;
+    let master_data = master_data_of(rank, price).map_err(|what| invalid(&identifier, what))?;
     Ok(CatalogRow {
         identifier,
         designs,
@@ -83,6 +66,38 @@ fn catalog_row(raw: RawRow) -> Result<CatalogRow, sqlx::Error> {
         signature,
         master_data,
     })
+}
+
+fn invalid(identifier: &str, what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("stored {what} of {identifier:?} is invalid").into())
+}
+
+/// The first 16 bytes of a stored signature.
+fn signature_of(stored: &[u8]) -> Result<u128, &'static str> {
+    stored
+        .get(..16)
+        .and_then(|s| <[u8; 16]>::try_from(s).ok())
+        .map(u128::from_be_bytes)
+        .ok_or("signature")
+}
+
+/// The copied status and price, when the item has master data (both
+/// columns set).
+fn master_data_of(
+    rank: Option<i16>,
+    price: Option<Decimal>,
+) -> Result<Option<(Status, Price)>, &'static str> {
+    match (rank, price) {
+        (Some(rank), Some(price)) => {
+            let status = usize::try_from(rank)
+                .ok()
+                .and_then(|r| Status::ALL.get(r).copied())
+                .ok_or("status")?;
+            let price = Price::from_decimal(price, "price").map_err(|_| "price")?;
+            Ok(Some((status, price)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Items with the status and price that master data copies onto them (a
@@ -191,11 +206,13 @@ async fn feed_rows(
 }
 
 /// Streams every item to `each`, and returns the feed position of the
-/// snapshot they were read from.
+/// snapshot they were read from. `each` sees each row in the same place:
+/// it takes the row with `std::mem::take`, or swaps in a spent one whose
+/// buffers the next row is decoded into.
 #[tracing::instrument(name = "catalog snapshot", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client"))]
 pub async fn snapshot(
     feed: &mut FeedConnection,
-    mut each: impl FnMut(CatalogRow),
+    mut each: impl FnMut(&mut CatalogRow),
 ) -> Result<Position, sqlx::Error> {
     let (mut tx, xmin, history) = begin_snapshot(feed).await?;
     let conn: &mut PgConnection = &mut tx;
@@ -211,8 +228,13 @@ pub async fn snapshot(
             .copy_out_raw(&format!("COPY ({SELECT_ROWS}) TO STDOUT (FORMAT binary)"))
             .await?;
         let mut rows = CopyRows::default();
+        let mut row = CatalogRow::default();
         while let Some(chunk) = chunks.try_next().await? {
-            rows.feed(&chunk, &mut each)?;
+            rows.feed(&chunk, |tuple| {
+                copy_rows::decode_into(tuple, &mut row)?;
+                each(&mut row);
+                Ok(())
+            })?;
         }
         rows.finish()?;
     }

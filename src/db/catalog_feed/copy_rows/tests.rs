@@ -79,7 +79,12 @@ fn decode(chunks: &[&[u8]]) -> Result<Vec<CatalogRow>, sqlx::Error> {
     let mut rows = Vec::new();
     let mut decoder = CopyRows::default();
     for chunk in chunks {
-        decoder.feed(chunk, |row| rows.push(row))?;
+        decoder.feed(chunk, |tuple| {
+            let mut row = CatalogRow::default();
+            decode_into(tuple, &mut row)?;
+            rows.push(row);
+            Ok(())
+        })?;
     }
     decoder.finish()?;
     Ok(rows)
@@ -154,6 +159,41 @@ fn rows_decode_whatever_the_chunks() {
     }
     let singles: Vec<&[u8]> = bytes.chunks(1).collect();
     assert_eq!(decode(&singles).unwrap(), expected());
+}
+
+#[test]
+fn a_reused_row_keeps_nothing_of_the_row_before() {
+    // Each row is decoded into the buffers of the row before, the first
+    // into those of a longer row.
+    let rows = [&ROWS[2], &ROWS[0], &ROWS[1]].map(|r| Encoded { ..*r });
+    let bytes = stream(&rows);
+    let mut decoded = Vec::new();
+    let mut scratch = CatalogRow {
+        identifier: "9999999999".into(),
+        designs: vec![1; 40],
+        color_counts: vec![1; 40],
+        colors: vec![1; 40],
+        signature: 1,
+        master_data: None,
+    };
+    let mut decoder = CopyRows::default();
+    decoder
+        .feed(&bytes, |tuple| {
+            decode_into(tuple, &mut scratch)?;
+            decoded.push(scratch.clone());
+            Ok(())
+        })
+        .unwrap();
+    decoder.finish().unwrap();
+    let expected = expected();
+    assert_eq!(
+        decoded,
+        [
+            expected[2].clone(),
+            expected[0].clone(),
+            expected[1].clone()
+        ]
+    );
 }
 
 #[test]
