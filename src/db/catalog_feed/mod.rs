@@ -209,7 +209,7 @@ async fn feed_rows(
 /// snapshot they were read from. `each` sees each row in the same place:
 /// it takes the row with `std::mem::take`, or swaps in a spent one whose
 /// buffers the next row is decoded into.
-#[tracing::instrument(name = "catalog snapshot", skip_all, fields(db.system.name = "postgresql", db.operation.name = "SELECT", db.collection.name = "items", otel.kind = "client"))]
+#[tracing::instrument(name = "catalog snapshot", skip_all, fields(db.system.name = "postgresql", db.operation.name = "COPY", db.collection.name = "items", otel.kind = "client"))]
 pub async fn snapshot(
     feed: &mut FeedConnection,
     mut each: impl FnMut(&mut CatalogRow),
