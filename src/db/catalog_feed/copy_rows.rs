@@ -15,7 +15,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{invalid, master_data_of, signature_of, CatalogRow};
+use super::row::{invalid, master_data_of, signature_of, CatalogRow};
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 const FIELDS: i16 = 7;
