@@ -52,8 +52,8 @@ impl MemoryCatalog {
         });
         let mut batch = Vec::with_capacity(BATCH);
         // Rows of stored batches, whose strings and arrays the next rows
-        // are decoded into: no allocation per row once the first batches
-        // have come back.
+        // are decoded into: once the first batches have come back, a row
+        // allocates only where it is longer than the one it replaces.
         let mut spares: Vec<CatalogRow> = Vec::new();
         // The closure owns `spent` (a receiver is not `Sync`, and the
         // snapshot future must be `Send`) and `spares`, and borrows the
@@ -65,10 +65,6 @@ impl MemoryCatalog {
                 filling.push(std::mem::replace(row, spares.pop().unwrap_or_default()));
                 if filling.len() == BATCH {
                     let mut next = match spent.try_recv() {
-                        Ok(mut returned) if spares.is_empty() => {
-                            std::mem::swap(&mut spares, &mut returned);
-                            returned
-                        }
                         Ok(mut returned) => {
                             spares.append(&mut returned);
                             returned

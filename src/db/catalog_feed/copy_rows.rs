@@ -1,6 +1,6 @@
 //! Catalog rows from PostgreSQL's binary `COPY` format, for snapshots.
 //!
-//! A snapshot of a million items spends most of the replica's CPU decoding
+//! A snapshot of a million items spends much of the replica's CPU decoding
 //! rows. Through the row protocol every column of every row goes through
 //! the driver's typed decoding (a type check per column, a decode call per
 //! array element, a `numeric` rebuilt digit by digit as a decimal). `COPY

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 /// One row as `COPY … (FORMAT binary)` encodes it; `price` is PostgreSQL's
 /// numeric encoding: (weight, display scale, base-10,000 digits).
+#[derive(Clone, Copy)]
 struct Encoded<'a> {
     identifier: &'a str,
     designs: &'a [i32],
@@ -165,7 +166,7 @@ fn rows_decode_whatever_the_chunks() {
 fn a_reused_row_keeps_nothing_of_the_row_before() {
     // Each row is decoded into the buffers of the row before, the first
     // into those of a longer row.
-    let rows = [&ROWS[2], &ROWS[0], &ROWS[1]].map(|r| Encoded { ..*r });
+    let rows = [ROWS[2], ROWS[0], ROWS[1]];
     let bytes = stream(&rows);
     let mut decoded = Vec::new();
     let mut scratch = CatalogRow {
