@@ -16,6 +16,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     outcomes: IntCounterVec,
+    /// The outcome counters of the strategies, resolved once: an answer
+    /// counts without hashing its labels.
+    strategy_outcomes: [(&'static str, [IntCounter; 2]); 2],
     auth: IntCounterVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
@@ -211,6 +214,12 @@ impl Metrics {
             registry,
             requests,
             latency,
+            strategy_outcomes: ["rank", "score"].map(|strategy| {
+                (
+                    strategy,
+                    ["hit", "miss"].map(|o| outcomes.with_label_values(&[strategy, o])),
+                )
+            }),
             outcomes,
             auth,
             pool_size,
@@ -266,9 +275,14 @@ impl Metrics {
     }
 
     pub fn observe_outcome(&self, strategy: &str, hit: bool) {
-        self.outcomes
-            .with_label_values(&[strategy, if hit { "hit" } else { "miss" }])
-            .inc();
+        let outcome = usize::from(!hit);
+        match self.strategy_outcomes.iter().find(|(s, _)| *s == strategy) {
+            Some((_, counters)) => counters[outcome].inc(),
+            None => self
+                .outcomes
+                .with_label_values(&[strategy, ["hit", "miss"][outcome]])
+                .inc(),
+        }
     }
 
     pub fn observe_feed(&self, rows: u64, oldest_seconds: f64) {

@@ -104,7 +104,7 @@ pub struct ItemJson {
 impl From<&Item> for ItemJson {
     fn from(item: &Item) -> Self {
         ItemJson {
-            identifier: item.identifier.to_string(),
+            identifier: item.identifier.as_str().to_owned(),
             bricks: item
                 .bricks
                 .bricks()
@@ -177,7 +177,7 @@ pub struct MasterDataJson {
 impl From<&MasterData> for MasterDataJson {
     fn from(record: &MasterData) -> Self {
         MasterDataJson {
-            identifier: record.identifier.to_string(),
+            identifier: record.identifier.as_str().to_owned(),
             status: Checked::Valid(record.status),
             price: price_number(record.price),
         }
