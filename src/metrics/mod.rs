@@ -8,6 +8,8 @@ use prometheus::{
 };
 use sqlx::PgPool;
 
+use crate::domain::StrategyKind;
+
 mod process_wide;
 use process_wide::ProcessWide;
 
@@ -15,10 +17,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
-    outcomes: IntCounterVec,
-    /// The outcome counters of the strategies, resolved once: an answer
-    /// counts without hashing its labels.
-    strategy_outcomes: [(&'static str, [IntCounter; 2]); 2],
+    outcomes: StrategyOutcomes,
     auth: IntCounterVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
@@ -28,6 +27,13 @@ pub struct Metrics {
     legacy: IntCounterVec,
     catalog: CatalogGauges,
     feed: FeedGauges,
+}
+
+/// The preferred-item outcome counters of each strategy, hit then miss,
+/// resolved once: an answer counts without hashing its labels.
+struct StrategyOutcomes {
+    rank: [IntCounter; 2],
+    score: [IntCounter; 2],
 }
 
 /// The change feed, as the trimming task last saw it.
@@ -214,13 +220,15 @@ impl Metrics {
             registry,
             requests,
             latency,
-            strategy_outcomes: ["rank", "score"].map(|strategy| {
-                (
-                    strategy,
-                    ["hit", "miss"].map(|o| outcomes.with_label_values(&[strategy, o])),
-                )
-            }),
-            outcomes,
+            outcomes: {
+                let of = |strategy: StrategyKind| {
+                    ["hit", "miss"].map(|o| outcomes.with_label_values(&[strategy.as_str(), o]))
+                };
+                StrategyOutcomes {
+                    rank: of(StrategyKind::Rank),
+                    score: of(StrategyKind::Score),
+                }
+            },
             auth,
             pool_size,
             pool_idle,
@@ -274,15 +282,12 @@ impl Metrics {
         self.legacy.with_label_values(&[route, caller]).inc();
     }
 
-    pub fn observe_outcome(&self, strategy: &str, hit: bool) {
-        let outcome = usize::from(!hit);
-        match self.strategy_outcomes.iter().find(|(s, _)| *s == strategy) {
-            Some((_, counters)) => counters[outcome].inc(),
-            None => self
-                .outcomes
-                .with_label_values(&[strategy, ["hit", "miss"][outcome]])
-                .inc(),
-        }
+    pub fn observe_outcome(&self, strategy: StrategyKind, hit: bool) {
+        let counters = match strategy {
+            StrategyKind::Rank => &self.outcomes.rank,
+            StrategyKind::Score => &self.outcomes.score,
+        };
+        counters[usize::from(!hit)].inc();
     }
 
     pub fn observe_feed(&self, rows: u64, oldest_seconds: f64) {

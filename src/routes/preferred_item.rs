@@ -128,7 +128,7 @@ async fn decide_all(
     for decision in &decisions {
         state
             .metrics
-            .observe_outcome(strategy.kind().as_str(), decision.is_some());
+            .observe_outcome(strategy.kind(), decision.is_some());
     }
     Ok(Decided {
         decisions,
