@@ -572,3 +572,75 @@ async fn batches_take_at_most_half_the_pool_and_readiness_never_waits_for_them()
     );
     assert!(statuses.contains(&200), "{statuses:?}");
 }
+
+/// A log pipe that nobody reads (a stuck log driver): requests are
+/// answered all the same, and the lines past the log queue are dropped and
+/// counted rather than blocking the thread that logs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_log_pipe_nobody_reads_blocks_no_request() {
+    let _turn = SERIAL.lock().await;
+    let _turn = TURN.lock().await;
+    let url = harness::create_database_on(harness::server_url()).await;
+    let metrics_port = free_port();
+    let env = [
+        ("DATABASE_URL", url),
+        ("APP__DEMO_DATA", "false".to_owned()),
+        ("APP__SERVER__METRICS_PORT", metrics_port.to_string()),
+        // One access line per request.
+        ("RUST_LOG", "info".to_owned()),
+    ];
+    // The read end stays open in `service.child.stdout` and is never read:
+    // once the pipe's buffer is full, a write to it blocks.
+    let service = harness::start_binary(&env, std::process::Stdio::piped()).await;
+    assert!(service.child.stdout.is_some());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    const REQUESTS: usize = 24_000;
+    const TASKS: usize = 8;
+    let liveness = Liveness::watch(&service.base, Duration::from_millis(50));
+    let started = Instant::now();
+    let sent: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (client, live) = (client.clone(), format!("{}/health/live", service.base));
+            tokio::spawn(async move {
+                let mut answered = 0;
+                for _ in 0..REQUESTS / TASKS {
+                    let response = client.get(&live).send().await.unwrap();
+                    assert_eq!(response.status(), 200);
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for task in sent {
+        answered += task.await.unwrap();
+    }
+    let took = started.elapsed();
+    assert_answered(liveness, "unread log pipe").await;
+    assert_eq!(answered, REQUESTS);
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+    let page = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dropped: u64 = page
+        .lines()
+        .find_map(|l| l.strip_prefix("log_lines_dropped_total "))
+        .expect("log_lines_dropped_total on the page")
+        .parse()
+        .unwrap();
+    // 24,000 access lines (and the liveness samples' own) against a queue
+    // of 16,384 lines, a 64 KiB pipe and a 64 KiB write buffer: a few
+    // hundred lines fit in the buffers, the rest past the queue is dropped.
+    println!("unread log pipe: {REQUESTS} requests in {took:?}, {dropped} lines dropped");
+    assert!(
+        (5_000..=REQUESTS as u64 + 1_000).contains(&dropped),
+        "{dropped} lines dropped"
+    );
+}

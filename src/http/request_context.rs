@@ -221,14 +221,31 @@ impl RootSpanBuilder for RequestSpan {
                 )
             };
         }
+        // Without a trace exporter the span only gives log lines inside the
+        // request their context: the id and the route, not the
+        // OpenTelemetry attributes, which would be formatted into every
+        // request's span for nothing.
+        macro_rules! log_span {
+            ($level:expr) => {
+                tracing::span!(
+                    $level,
+                    "request",
+                    request_id = %id,
+                    method,
+                    route = %route,
+                )
+            };
+        }
+        let exporting = crate::telemetry::tracing_on();
         // Health checks (a load balancer's, the orchestrator's: several a
         // minute) are not traced.
-        let span = if route.starts_with("/health") {
-            request_span!(tracing::Level::DEBUG)
-        } else {
-            request_span!(tracing::Level::INFO)
+        let span = match (exporting, route.starts_with("/health")) {
+            (true, true) => request_span!(tracing::Level::DEBUG),
+            (true, false) => request_span!(tracing::Level::INFO),
+            (false, true) => log_span!(tracing::Level::DEBUG),
+            (false, false) => log_span!(tracing::Level::INFO),
         };
-        if crate::telemetry::tracing_on() {
+        if exporting {
             let trust = request
                 .app_data::<web::Data<TraceTrust>>()
                 .is_some_and(|trust| trust.trusts(request));

@@ -1,6 +1,7 @@
 //! Counters that other modules keep process-wide (the pool's acquire
 //! timeouts, failover marks and evictions, trace spans exported and
-//! dropped), copied into Prometheus counters when the page is read.
+//! dropped, log lines dropped), copied into Prometheus counters when the
+//! page is read.
 
 use prometheus::core::Collector;
 use prometheus::{IntCounter, IntCounterVec, Opts};
@@ -13,6 +14,8 @@ pub(super) struct ProcessWide {
     /// Spans exported, and dropped by reason (`queue_full`, `export_failed`).
     spans_exported: IntCounter,
     spans_dropped: IntCounterVec,
+    /// Log lines dropped because the log writer's queue was full.
+    log_lines_dropped: IntCounter,
 }
 
 fn counter(name: &str, help: &str) -> IntCounter {
@@ -52,6 +55,11 @@ impl ProcessWide {
                 "Trace spans handed to the OTLP collector",
             ),
             spans_dropped,
+            log_lines_dropped: counter(
+                "log_lines_dropped_total",
+                "Log lines dropped because the queue to the thread that writes them to stdout \
+                 was full (a slow or blocked log pipe)",
+            ),
         }
     }
 
@@ -62,6 +70,7 @@ impl ProcessWide {
             Box::new(self.evicted.clone()),
             Box::new(self.spans_exported.clone()),
             Box::new(self.spans_dropped.clone()),
+            Box::new(self.log_lines_dropped.clone()),
         ]
     }
 
@@ -80,6 +89,10 @@ impl ProcessWide {
             (
                 &self.spans_dropped.with_label_values(&["export_failed"]),
                 spans.dropped_export_failed,
+            ),
+            (
+                &self.log_lines_dropped,
+                crate::telemetry::log_lines_dropped(),
             ),
         ] {
             counter.inc_by(now.saturating_sub(counter.get()));

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
+use tracing::Instrument;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::preferred_item_docs::{Answered, OneAnswer};
@@ -84,13 +85,26 @@ struct Decided {
     heavy: bool,
 }
 
-/// Answers parsed queries: the `evaluate` span of a trace.
-#[tracing::instrument(
-    name = "evaluate",
-    skip_all,
-    fields(queries = queries.len(), strategy = strategy.kind().as_str())
-)]
+/// Answers parsed queries: the `evaluate` span of a trace. Without a trace
+/// exporter there is no such span: it would only be built to be dropped.
 async fn decide_all(
+    state: &AppState,
+    strategy: Strategy,
+    queries: &[&PreferredItemQuery],
+) -> ApiResult<Decided> {
+    let span = if crate::telemetry::tracing_on() {
+        tracing::info_span!(
+            "evaluate",
+            queries = queries.len(),
+            strategy = strategy.kind().as_str()
+        )
+    } else {
+        tracing::Span::none()
+    };
+    evaluate(state, strategy, queries).instrument(span).await
+}
+
+async fn evaluate(
     state: &AppState,
     strategy: Strategy,
     queries: &[&PreferredItemQuery],

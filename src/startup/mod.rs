@@ -53,6 +53,14 @@ async fn serve() -> anyhow::Result<()> {
         "info",
         settings.tracing.feed_read_sampling,
     )?;
+    let served = serve_with(settings).await;
+    // The log lines still queued, written out before the process ends
+    // (on an error too: its cause may be in them).
+    telemetry::flush_logs();
+    served
+}
+
+async fn serve_with(settings: Settings) -> anyhow::Result<()> {
     let connected = db::connect(settings.database_target()).await?;
     let pool = connected.pool;
     db::migrate(&pool).await?;

@@ -11,10 +11,13 @@ use opentelemetry::trace::{TraceContextExt, TracerProvider};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
 
 pub use export::{counts as span_counts, SpanCounts};
@@ -35,15 +38,35 @@ struct Tracing {
 
 static TRACING: OnceLock<Tracing> = OnceLock::new();
 
-/// Installs the global subscriber with logs only. Safe to call more than
-/// once (later calls are no-ops), which the test harness relies on.
-pub fn init(format: LogFormat, default_level: &str) {
-    let _ = install(format, default_level, None);
+/// Log lines queued for the writing thread at most; past it, lines are
+/// dropped and counted rather than making requests wait for stdout.
+pub const LOG_LINES_QUEUED: usize = 16_384;
+
+/// The thread that writes the server's log lines, kept so that shutdown
+/// writes out what is queued, and its count of dropped lines.
+struct LogWriter {
+    guard: Mutex<Option<WorkerGuard>>,
+    dropped: ErrorCounter,
 }
 
-/// `init`, with traces when the environment asks for them. An invalid
-/// `OTEL_*` setting is an error: the service refuses to start rather than
-/// run untraced by surprise.
+static LOG_WRITER: OnceLock<LogWriter> = OnceLock::new();
+
+/// Installs the global subscriber with logs only, written to stdout as they
+/// are made (the commands, and the test harness). Safe to call more than
+/// once (later calls are no-ops), which the test harness relies on.
+pub fn init(format: LogFormat, default_level: &str) {
+    let _ = install(format, default_level, None, std::io::stdout);
+}
+
+/// The server's logging, with traces when the environment asks for them.
+/// An invalid `OTEL_*` setting is an error: the service refuses to start
+/// rather than run untraced by surprise.
+///
+/// Log lines are handed to a thread that writes them to stdout in batches,
+/// so that a request never waits on a write system call, nor on a slow or
+/// blocked log pipe: at most `LOG_LINES_QUEUED` lines wait, and past that
+/// they are dropped and counted (`log_lines_dropped_total`). `shutdown`
+/// writes out what is queued.
 ///
 /// `feed_read_sampling` is the share of the catalog follower's routine feed
 /// reads that are traced.
@@ -56,7 +79,35 @@ pub fn init_with_traces(
         false => None,
         true => Some(start_tracing(feed_read_sampling)?),
     };
-    install(format, default_level, tracer)
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_LINES_QUEUED)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        ));
+    let _ = LOG_WRITER.set(LogWriter {
+        guard: Mutex::new(Some(guard)),
+        dropped: writer.error_counter(),
+    });
+    install(format, default_level, tracer, writer)
+}
+
+/// Log lines dropped because the writing thread's queue was full.
+pub fn log_lines_dropped() -> u64 {
+    LOG_WRITER
+        .get()
+        .map_or(0, |writer| writer.dropped.dropped_lines() as u64)
+}
+
+/// Writes out the log lines still queued and stops the writing thread;
+/// lines logged afterwards are dropped. The last step of the server.
+pub fn flush_logs() {
+    if let Some(writer) = LOG_WRITER.get() {
+        let guard = writer.guard.lock().map(|mut g| g.take());
+        drop(guard);
+    }
 }
 
 /// Whether the standard variables ask for trace export.
@@ -136,11 +187,15 @@ impl opentelemetry_sdk::trace::SpanProcessor for SharedQueue {
     }
 }
 
-fn install(
+fn install<W>(
     format: LogFormat,
     default_level: &str,
     tracer: Option<opentelemetry_sdk::trace::Tracer>,
-) -> anyhow::Result<()> {
+    writer: W,
+) -> anyhow::Result<()>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     // Spans go to the collector at `info` and above whatever `RUST_LOG`
@@ -158,18 +213,26 @@ fn install(
             )
     });
     let registry = tracing_subscriber::registry().with(traces);
-    let logs = match format {
+    let logs = log_layer(format, writer).with_filter(filter);
+    let _ = registry.with(logs).try_init();
+    Ok(())
+}
+
+fn log_layer<S, W>(format: LogFormat, writer: W) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    match format {
         LogFormat::Json => fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .with_filter(filter)
+            .with_writer(writer)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().compact().with_filter(filter).boxed(),
-    };
-    let _ = registry.with(logs).try_init();
-    Ok(())
+        LogFormat::Pretty => fmt::layer().compact().with_writer(writer).boxed(),
+    }
 }
 
 /// Exports what is queued, for at most `within`, and stops the export
