@@ -1,6 +1,7 @@
 //! Bricks and brick multisets, with the canonical form that matching uses.
 
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 
 use super::{FieldError, FieldErrors};
@@ -15,7 +16,9 @@ pub const MAX_COLORS: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Brick {
     design_id: i32,
-    color_codes: Vec<i32>,
+    /// Most bricks have one to three colours: held inline, so that a brick
+    /// read from a request or the catalog costs no allocation of its own.
+    color_codes: SmallVec<[i32; 4]>,
 }
 
 /// A design id or a colour code: `0..=MAX_ID`.
@@ -91,7 +94,7 @@ impl Brick {
         errors.finish(|| {
             Some(Brick {
                 design_id: design?,
-                color_codes: codes.into_iter().collect::<Option<Vec<i32>>>()?,
+                color_codes: codes.into_iter().collect::<Option<_>>()?,
             })
         })
     }

@@ -251,7 +251,12 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Unexpected(e) => tracing::error!(error = ?e, "request failed"),
-            ApiError::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
+            // Not always the database (a catalog still loading, a server
+            // shutting down); the cause's chain, without a backtrace.
+            ApiError::Unavailable(e) => {
+                let cause = format!("{e:#}");
+                tracing::warn!(error = %cause, "unavailable")
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
