@@ -65,7 +65,7 @@ pub fn init(format: LogFormat, default_level: &str) {
 /// Log lines are handed to a thread that writes them to stdout in batches,
 /// so that a request never waits on a write system call, nor on a slow or
 /// blocked log pipe: at most `LOG_LINES_QUEUED` lines wait, and past that
-/// they are dropped and counted (`log_lines_dropped_total`). `shutdown`
+/// they are dropped and counted (`log_lines_dropped_total`). `flush_logs`
 /// writes out what is queued.
 ///
 /// `feed_read_sampling` is the share of the catalog follower's routine feed
