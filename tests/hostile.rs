@@ -623,18 +623,8 @@ async fn a_log_pipe_nobody_reads_blocks_no_request() {
     assert_answered(liveness, "unread log pipe").await;
     assert_eq!(answered, REQUESTS);
     assert!(took < Duration::from_secs(120), "took {took:?}");
-    let page = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let dropped: u64 = page
-        .lines()
-        .find_map(|l| l.strip_prefix("log_lines_dropped_total "))
-        .expect("log_lines_dropped_total on the page")
-        .parse()
-        .unwrap();
+    let page = harness::MetricsPage::scrape(&format!("http://127.0.0.1:{metrics_port}")).await;
+    let dropped = page.get("log_lines_dropped_total") as u64;
     // 24,000 access lines (and the liveness samples' own) against a queue
     // of 16,384 lines, a 64 KiB pipe and a 64 KiB write buffer: a few
     // hundred lines fit in the buffers, the rest past the queue is dropped.

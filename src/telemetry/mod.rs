@@ -104,9 +104,9 @@ pub fn log_lines_dropped() -> u64 {
 /// Writes out the log lines still queued and stops the writing thread;
 /// lines logged afterwards are dropped. The last step of the server.
 pub fn flush_logs() {
-    if let Some(writer) = LOG_WRITER.get() {
-        let guard = writer.guard.lock().map(|mut g| g.take());
-        drop(guard);
+    // Dropping the guard writes out the queue and joins the thread.
+    if let Some(Ok(mut guard)) = LOG_WRITER.get().map(|writer| writer.guard.lock()) {
+        drop(guard.take());
     }
 }
 
