@@ -19,26 +19,43 @@ use crate::auth::Principal;
 use crate::config::TrustSampling;
 use crate::metrics::Metrics;
 
-tokio::task_local! {
-    /// The id of the request being served, set by `request_context` for the
-    /// duration of the request so that error bodies can carry it.
-    static REQUEST_ID: String;
+/// The request being served: its id, for error bodies, and its id and
+/// route pattern, for every log line written while it is served.
+#[derive(Debug, Clone)]
+pub struct RequestScope {
+    pub id: String,
+    pub route: Arc<str>,
 }
 
-/// The request id of the current request, if any.
+tokio::task_local! {
+    /// Set by `request_context` for the duration of the request.
+    static REQUEST: RequestScope;
+}
+
+/// The id of the request being served, if any.
 pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST.try_with(|scope| scope.id.clone()).ok()
+}
+
+/// Runs `work` as the request `scope` describes.
+pub async fn in_request_scope<F: std::future::Future>(scope: RequestScope, work: F) -> F::Output {
+    REQUEST.scope(scope, work).await
+}
+
+/// `look` at the request being served, if any.
+pub fn with_current_request<T>(look: impl FnOnce(&RequestScope) -> T) -> Option<T> {
+    REQUEST.try_with(look).ok()
 }
 
 /// `work`, to be run on another thread as part of the current request:
-/// inside its span, with its request id.
+/// inside its span, with its id and route.
 pub fn in_this_request<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
     let span = Span::current();
-    let id = current_request_id();
+    let scope = REQUEST.try_with(Clone::clone).ok();
     move || {
         let _entered = span.enter();
-        match id {
-            Some(id) => REQUEST_ID.sync_scope(id, work),
+        match scope {
+            Some(scope) => REQUEST.sync_scope(scope, work),
             None => work(),
         }
     }
@@ -103,7 +120,11 @@ pub async fn request_context(
         .unwrap_or_else(|| Arc::from("unmatched"));
     req.extensions_mut().insert(RouteLabel(route.clone()));
 
-    let mut response = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
+    let scope = RequestScope {
+        id: id.clone(),
+        route: route.clone(),
+    };
+    let mut response = in_request_scope(scope, next.call(req)).await?;
 
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -122,11 +143,13 @@ pub async fn request_context(
         let trace_id = extensions
             .get::<tracing_actix_web::RootSpan>()
             .and_then(|span| crate::telemetry::trace_id(span));
+        // Strings as `&str`: a log line copies them in as they are, where
+        // `%` would format them.
         tracing::info!(
-            request_id = %id,
+            request_id = id.as_str(),
             trace_id = trace_id.as_deref(),
-            method = %method,
-            route = %route,
+            method = method.as_str(),
+            route = &*route,
             status,
             latency_ms,
             principal,
@@ -221,10 +244,11 @@ impl RootSpanBuilder for RequestSpan {
                 )
             };
         }
-        // Without a trace exporter the span only gives log lines inside the
-        // request their context: the id and the route, not the
-        // OpenTelemetry attributes, which would be formatted into every
-        // request's span for nothing.
+        // Without a trace exporter, JSON lines need no span at `info`: a
+        // line inside the request takes its id and route from the
+        // request's scope (`RequestScope`). Pretty lines name the request
+        // through this span. It holds the id and route, not the
+        // OpenTelemetry attributes.
         macro_rules! log_span {
             ($level:expr) => {
                 tracing::span!(
@@ -242,8 +266,8 @@ impl RootSpanBuilder for RequestSpan {
         let span = match (exporting, route.starts_with("/health")) {
             (true, true) => request_span!(tracing::Level::DEBUG),
             (true, false) => request_span!(tracing::Level::INFO),
-            (false, true) => log_span!(tracing::Level::DEBUG),
-            (false, false) => log_span!(tracing::Level::INFO),
+            (false, false) if crate::telemetry::pretty_logs() => log_span!(tracing::Level::INFO),
+            (false, _) => log_span!(tracing::Level::DEBUG),
         };
         if exporting {
             let trust = request

@@ -4,6 +4,7 @@
 //! exported over OTLP/HTTP (protobuf). README "Tracing" has the settings.
 
 mod export;
+mod lines;
 mod propagation;
 mod sampling;
 
@@ -11,6 +12,7 @@ use opentelemetry::trace::{TraceContextExt, TracerProvider};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
@@ -225,13 +227,14 @@ where
 {
     match format {
         LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+            .event_format(lines::JsonLines)
+            .fmt_fields(fmt::format::JsonFields::new())
             .with_writer(writer)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().compact().with_writer(writer).boxed(),
+        LogFormat::Pretty => {
+            PRETTY.store(true, Ordering::Relaxed);
+            fmt::layer().compact().with_writer(writer).boxed()
+        }
     }
 }
 
@@ -266,3 +269,11 @@ pub fn current_trace_id() -> Option<String> {
 pub fn tracing_on() -> bool {
     TRACING.get().is_some()
 }
+
+/// Whether the logs are for people (`pretty`): their lines name the
+/// request through its span, which JSON lines need not make.
+pub fn pretty_logs() -> bool {
+    PRETTY.load(Ordering::Relaxed)
+}
+
+static PRETTY: AtomicBool = AtomicBool::new(false);
