@@ -28,16 +28,27 @@ pub struct ETag(String);
 impl ETag {
     /// The strong tag of `bytes`.
     pub fn strong(bytes: &[u8]) -> ETag {
-        ETag(format!("\"{}\"", hex::encode(&Sha256::digest(bytes)[..16])))
+        ETag::of_digest("", &Sha256::digest(bytes).into())
     }
 
     /// A weak tag over `parts` (for a page, or an answer that is the same
     /// in meaning whatever its bytes).
     pub fn weak(parts: &[&[u8]]) -> ETag {
-        ETag(format!(
-            "W/\"{}\"",
-            hex::encode(&digest_of_parts(parts)[..16])
-        ))
+        ETag::of_digest("W/", &digest_of_parts(parts))
+    }
+
+    /// `prefix` and the digest's first 128 bits in hex, quoted.
+    fn of_digest(prefix: &str, digest: &[u8; 32]) -> ETag {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut tag = String::with_capacity(prefix.len() + 34);
+        tag.push_str(prefix);
+        tag.push('"');
+        for byte in &digest[..16] {
+            tag.push(char::from(HEX[usize::from(byte >> 4)]));
+            tag.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        tag.push('"');
+        ETag(tag)
     }
 
     pub fn as_str(&self) -> &str {

@@ -2,6 +2,7 @@
 //! request (its route pattern, without a regular expression per request),
 //! and the methods a path allows, for the 405 fallback.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One segment of a pattern: a literal, or a `{parameter}`.
@@ -22,7 +23,11 @@ struct Route {
 /// Routes by pattern, matched segment by segment; literals win over
 /// parameters (`/items/bulk` before `/items/{id}`).
 #[derive(Debug, Clone, Default)]
-pub struct RouteTable(Vec<Route>);
+pub struct RouteTable {
+    routes: Vec<Route>,
+    /// The routes without parameters, by pattern.
+    literal: HashMap<Arc<str>, usize>,
+}
 
 impl RouteTable {
     /// From `(pattern, methods)` pairs such as `("/items/{id}", ["GET", "PUT"])`.
@@ -52,11 +57,22 @@ impl RouteTable {
                 .filter(|s| **s == Segment::Parameter)
                 .count()
         });
-        RouteTable(routes)
+        let literal = routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.segments.contains(&Segment::Parameter))
+            .map(|(at, r)| (r.pattern.clone(), at))
+            .collect();
+        RouteTable { routes, literal }
     }
 
     fn find(&self, path: &str) -> Option<&Route> {
-        self.0.iter().find(|route| {
+        // A path written as a route without parameters is that route
+        // (literals win): the common case, found without splitting.
+        if let Some(&at) = self.literal.get(path) {
+            return Some(&self.routes[at]);
+        }
+        self.routes.iter().find(|route| {
             let mut parts = path.split('/').filter(|s| !s.is_empty());
             route
                 .segments
@@ -99,6 +115,8 @@ mod tests {
         );
         assert_eq!(table.allowed("/items/item1"), Some("GET, PUT"));
         assert_eq!(table.pattern("/items").as_deref(), Some("/items"));
+        assert_eq!(table.pattern("//items").as_deref(), Some("/items"));
+        assert_eq!(table.pattern("/items/{id}").as_deref(), Some("/items/{id}"));
         assert_eq!(table.pattern("/items/a/b"), None);
         assert_eq!(table.pattern("/nothing"), None);
     }

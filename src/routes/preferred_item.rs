@@ -175,7 +175,9 @@ async fn answer_one(
     } = decide_all(state, strategy, &[&query]).await?;
     match decisions.pop().flatten() {
         Some(decision) => {
-            let bytes = serde_json::to_vec(&PreferredItemResponse::from(&decision))
+            // Room for a typical answer (a few hundred bytes) up front.
+            let mut bytes = Vec::with_capacity(1024);
+            serde_json::to_writer(&mut bytes, &PreferredItemResponse::from(&decision))
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
             Ok(provenance.respond(http, bytes))
         }
