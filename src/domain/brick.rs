@@ -2,7 +2,6 @@
 
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
-use std::collections::BTreeMap;
 
 use super::{FieldError, FieldErrors};
 
@@ -163,11 +162,16 @@ impl BrickSet {
     /// Each distinct brick with its multiplicity, in brick order. This is
     /// the canonical form: it does not depend on the order of the list.
     pub fn counts(&self) -> Vec<(&Brick, u32)> {
-        let mut counts: BTreeMap<&Brick, u32> = BTreeMap::new();
-        for brick in &self.bricks {
-            *counts.entry(brick).or_default() += 1;
+        let mut sorted: Vec<&Brick> = self.bricks.iter().collect();
+        sorted.sort_unstable();
+        let mut counts: Vec<(&Brick, u32)> = Vec::with_capacity(sorted.len());
+        for brick in sorted {
+            match counts.last_mut() {
+                Some((last, count)) if *last == brick => *count += 1,
+                _ => counts.push((brick, 1)),
+            }
         }
-        counts.into_iter().collect()
+        counts
     }
 
     pub fn signature(&self) -> Signature {

@@ -16,7 +16,8 @@ use crate::http::docs::BodyProblems;
 use crate::http::{in_this_request, ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
 use crate::wire::{
-    BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
+    BatchRequest, BatchResponse, BatchResult, DecisionJson, PreferredItemRequest,
+    PreferredItemResponse,
 };
 
 const NOT_FOUND: &str = "No preferred item found for the provided bricks";
@@ -177,7 +178,7 @@ async fn answer_one(
         Some(decision) => {
             // Room for a typical answer (a few hundred bytes) up front.
             let mut bytes = Vec::with_capacity(1024);
-            serde_json::to_writer(&mut bytes, &PreferredItemResponse::from(&decision))
+            serde_json::to_writer(&mut bytes, &DecisionJson(&decision))
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
             Ok(provenance.respond(http, bytes))
         }

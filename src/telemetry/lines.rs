@@ -101,12 +101,14 @@ impl JsonFieldsOf<'_, '_> {
         if name.starts_with("log.") || self.result.is_err() {
             return None;
         }
+        // A field's name is a Rust identifier, possibly dotted: nothing in
+        // it needs escaping.
         let name = name.strip_prefix("r#").unwrap_or(name);
         self.result = self
             .writer
-            .write_char(',')
-            .and_then(|_| string(self.writer, name))
-            .and_then(|_| self.writer.write_char(':'));
+            .write_str(",\"")
+            .and_then(|_| self.writer.write_str(name))
+            .and_then(|_| self.writer.write_str("\":"));
         self.result.is_ok().then_some(())
     }
 

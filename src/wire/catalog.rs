@@ -116,6 +116,48 @@ impl From<&Item> for ItemJson {
     }
 }
 
+/// `ItemJson`'s JSON, written from the item itself (no copy first).
+pub struct ItemView<'a>(pub &'a Item);
+
+impl Serialize for ItemView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut item = serializer.serialize_struct("ItemJson", 2)?;
+        item.serialize_field("identifier", self.0.identifier.as_str())?;
+        item.serialize_field("bricks", &BricksView(self.0.bricks.bricks()))?;
+        item.end()
+    }
+}
+
+struct BricksView<'a>(&'a [Brick]);
+
+impl Serialize for BricksView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(BrickView))
+    }
+}
+
+struct BrickView<'a>(&'a Brick);
+
+impl Serialize for BrickView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut brick = serializer.serialize_struct("BrickJson", 2)?;
+        brick.serialize_field("design_id", &i64::from(self.0.design_id()))?;
+        let codes = self.0.color_codes().iter().map(|&c| i64::from(c));
+        brick.serialize_field("color_codes", &Codes(codes))?;
+        brick.end()
+    }
+}
+
+struct Codes<I>(I);
+
+impl<I: Iterator<Item = i64> + Clone> Serialize for Codes<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
 impl ItemJson {
     pub fn parse(&self) -> Result<Item, FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -181,6 +223,20 @@ impl From<&MasterData> for MasterDataJson {
             status: Checked::Valid(record.status),
             price: price_number(record.price),
         }
+    }
+}
+
+/// `MasterDataJson`'s JSON, written from the record itself.
+pub struct MasterDataView<'a>(pub &'a MasterData);
+
+impl Serialize for MasterDataView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut record = serializer.serialize_struct("MasterDataJson", 3)?;
+        record.serialize_field("identifier", self.0.identifier.as_str())?;
+        record.serialize_field("status", &self.0.status)?;
+        record.serialize_field("price", &price_number(self.0.price))?;
+        record.end()
     }
 }
 

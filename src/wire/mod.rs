@@ -20,6 +20,7 @@ pub use catalog::{
     path_identifier, BrickJson, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson,
 };
 pub use preferred_item::{
-    BatchRequest, BatchResponse, BatchResult, PreferredItemRequest, PreferredItemResponse,
+    BatchRequest, BatchResponse, BatchResult, DecisionJson, PreferredItemRequest,
+    PreferredItemResponse,
 };
 pub use problem::{Problem, ProblemField};

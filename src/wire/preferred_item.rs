@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::bounded::Bounded;
-use super::catalog::{parse_bricks, BrickList, ItemJson, MasterDataJson};
+use super::catalog::{parse_bricks, BrickList, ItemJson, ItemView, MasterDataJson, MasterDataView};
 use super::json::{Checked, JsonError};
 use super::problem::Problem;
 use super::schemas;
@@ -141,6 +141,42 @@ impl From<&Decision> for PreferredItemResponse {
     }
 }
 
+/// `PreferredItemResponse`'s JSON, written from the decision itself: the
+/// one-query routes answer with it, without copying every identifier and
+/// brick into the owned form first.
+pub struct DecisionJson<'a>(pub &'a Decision);
+
+impl Serialize for DecisionJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let Candidate { item, master_data } = &self.0.preferred;
+        let mut answer = serializer.serialize_struct("PreferredItemResponse", 4)?;
+        answer.serialize_field("preferred_item", &ItemView(item))?;
+        answer.serialize_field("item_info", &MasterDataView(master_data))?;
+        answer.serialize_field("candidates", &self.0.candidates)?;
+        answer.serialize_field("alternatives", &AlternativesView(&self.0.alternatives))?;
+        answer.end()
+    }
+}
+
+struct AlternativesView<'a>(&'a [Candidate]);
+
+impl Serialize for AlternativesView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct One<'a>(&'a Candidate);
+        impl Serialize for One<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut alternative = serializer.serialize_struct("AlternativeJson", 2)?;
+                alternative.serialize_field("item", &ItemView(&self.0.item))?;
+                alternative.serialize_field("item_info", &MasterDataView(&self.0.master_data))?;
+                alternative.end()
+            }
+        }
+        serializer.collect_seq(self.0.iter().map(One))
+    }
+}
+
 /// One answer of a batch: a success body, or `{"error": problem}`.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
@@ -153,4 +189,59 @@ pub enum BatchResult {
 pub struct BatchResponse {
     pub strategy: StrategyKind,
     pub results: Vec<BatchResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items and records through their JSON forms, as a client would send
+    /// them.
+    fn candidate(item: serde_json::Value, record: serde_json::Value) -> Candidate {
+        let item: ItemJson = serde_json::from_value(item).unwrap();
+        let record: MasterDataJson = serde_json::from_value(record).unwrap();
+        Candidate {
+            item: item.parse().unwrap(),
+            master_data: record.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_view_writes_the_bytes_of_the_owned_answer() {
+        let decision = Decision {
+            preferred: candidate(
+                serde_json::json!({"identifier": "item:1.a_b-c", "bricks": [
+                    {"design_id": 2147483647, "color_codes": [3, 1, 2]},
+                    {"design_id": 1, "color_codes": [0]},
+                    {"design_id": 1, "color_codes": [0]}]}),
+                serde_json::json!({"identifier": "item:1.a_b-c", "status": "Novelty",
+                                   "price": 10.50}),
+            ),
+            alternatives: vec![
+                candidate(
+                    serde_json::json!({"identifier": "b",
+                                       "bricks": [{"design_id": 5, "color_codes": [2147483647]}]}),
+                    serde_json::json!({"identifier": "b", "status": "Normal", "price": 0.001}),
+                ),
+                candidate(
+                    serde_json::json!({"identifier": "c",
+                                       "bricks": [{"design_id": 6, "color_codes": [7, 8]}]}),
+                    serde_json::json!({"identifier": "c", "status": "Outgoing", "price": 12}),
+                ),
+            ],
+            candidates: 9,
+        };
+        let owned = serde_json::to_string(&PreferredItemResponse::from(&decision)).unwrap();
+        let viewed = serde_json::to_string(&DecisionJson(&decision)).unwrap();
+        assert_eq!(viewed, owned);
+        assert!(owned.contains(r#""price":10.5}"#), "{owned}");
+        let alone = Decision {
+            alternatives: vec![],
+            ..decision
+        };
+        assert_eq!(
+            serde_json::to_string(&DecisionJson(&alone)).unwrap(),
+            serde_json::to_string(&PreferredItemResponse::from(&alone)).unwrap()
+        );
+    }
 }

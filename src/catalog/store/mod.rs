@@ -290,7 +290,8 @@ impl Store {
                 total: end as u64,
             };
         }
-        let mut candidates = Vec::new();
+        // At most `take` of each of the four statuses.
+        let mut candidates = Vec::with_capacity(list.len().min(take.saturating_mul(4)));
         let mut start = 0;
         while start < list.len() {
             let status = self.status[list[start] as usize];
