@@ -14,11 +14,8 @@ mod security_headers;
 pub mod conditional;
 pub use error::{ApiError, ApiResult};
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
-#[cfg(test)]
-pub(crate) use request_context::{in_request_scope, RequestScope};
 pub use request_context::{
-    in_this_request, request_context, trim_trailing_slash, with_current_request, RequestSpan,
-    TraceTrust,
+    in_this_request, request_context, trim_trailing_slash, RequestSpan, TraceTrust,
 };
 pub use route_table::RouteTable;
 pub use security_headers::{security_headers, Hsts};

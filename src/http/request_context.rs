@@ -18,44 +18,24 @@ use super::RouteTable;
 use crate::auth::Principal;
 use crate::config::TrustSampling;
 use crate::metrics::Metrics;
-
-/// The request being served: its id, for error bodies, and its id and
-/// route pattern, for every log line written while it is served.
-#[derive(Debug, Clone)]
-pub struct RequestScope {
-    pub id: String,
-    pub route: Arc<str>,
-}
-
-tokio::task_local! {
-    /// Set by `request_context` for the duration of the request.
-    static REQUEST: RequestScope;
-}
+use crate::telemetry::{
+    in_request_scope, in_request_scope_sync, with_current_request, RequestScope,
+};
 
 /// The id of the request being served, if any.
 pub fn current_request_id() -> Option<String> {
-    REQUEST.try_with(|scope| scope.id.clone()).ok()
-}
-
-/// Runs `work` as the request `scope` describes.
-pub async fn in_request_scope<F: std::future::Future>(scope: RequestScope, work: F) -> F::Output {
-    REQUEST.scope(scope, work).await
-}
-
-/// `look` at the request being served, if any.
-pub fn with_current_request<T>(look: impl FnOnce(&RequestScope) -> T) -> Option<T> {
-    REQUEST.try_with(look).ok()
+    with_current_request(|scope| scope.id.clone())
 }
 
 /// `work`, to be run on another thread as part of the current request:
 /// inside its span, with its id and route.
 pub fn in_this_request<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
     let span = Span::current();
-    let scope = REQUEST.try_with(Clone::clone).ok();
+    let scope = with_current_request(Clone::clone);
     move || {
         let _entered = span.enter();
         match scope {
-            Some(scope) => REQUEST.sync_scope(scope, work),
+            Some(scope) => in_request_scope_sync(scope, work),
             None => work(),
         }
     }

@@ -1,15 +1,11 @@
-//! The log line formats. JSON: one object per line, written straight into
+//! JSON log lines: one object per line, written straight into
 //! the line's buffer (no intermediate map, no serializer), with the
 //! request's id and route on every line written while a request is served.
 //!
-//! ```json
-//! {"timestamp":"2026-12-03T06:09:21.095990Z","level":"WARN","message":"unavailable",
-//!  "error":"the catalog is still loading","target":"preferred_item_service::http::error",
-//!  "request_id":"57e413d6-…","route":"/health/ready"}
-//! ```
-//!
-//! An event's fields come after `level`, in the order it gives them; a
-//! field whose value is not a number or a boolean is a string. With a span
+//! `{"timestamp":"…Z","level":"WARN","message":"unavailable","error":"…",
+//! "target":"…","request_id":"…","route":"/health/ready"}`: an event's
+//! fields come after `level`, in the order it gives them; a field whose
+//! value is not a number or a boolean is a string. With a span
 //! current (at `debug`, or with traces exported), `span` holds its fields
 //! and name.
 
@@ -22,7 +18,7 @@ use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::http::with_current_request;
+use super::request::with_current_request;
 
 /// JSON lines (`APP__LOG__FORMAT=json`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -136,14 +132,6 @@ impl Visit for JsonFieldsOf<'_, '_> {
         self.raw(field, format_args!("{value}"));
     }
 
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        self.raw(field, format_args!("{value}"));
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        self.raw(field, format_args!("{value}"));
-    }
-
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.raw(field, format_args!("{value}"));
     }
@@ -213,7 +201,8 @@ impl<W: Write> Write for Escaped<'_, W> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::telemetry::lines::JsonLines;
+    use crate::telemetry::request::{in_request_scope, RequestScope};
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt::format::JsonFields;
     use tracing_subscriber::fmt::MakeWriter;
@@ -323,7 +312,7 @@ mod tests {
 
     #[test]
     fn a_line_inside_a_request_carries_its_id_and_route() {
-        let scope = crate::http::RequestScope {
+        let scope = RequestScope {
             id: "req-1".into(),
             route: Arc::from("/preferreditem"),
         };
@@ -332,7 +321,7 @@ mod tests {
             .unwrap();
         let got = lines(|| {
             tracing::info!("outside");
-            runtime.block_on(crate::http::in_request_scope(scope, async {
+            runtime.block_on(in_request_scope(scope, async {
                 tracing::info!("inside");
                 let span = tracing::info_span!("work", queries = 2);
                 let _entered = span.enter();

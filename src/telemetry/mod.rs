@@ -6,6 +6,7 @@
 mod export;
 mod lines;
 mod propagation;
+mod request;
 mod sampling;
 
 use opentelemetry::trace::{TraceContextExt, TracerProvider};
@@ -24,6 +25,7 @@ use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, Env
 
 pub use export::{counts as span_counts, SpanCounts};
 pub use propagation::{amazon_trace, remote_parent};
+pub use request::{in_request_scope, in_request_scope_sync, with_current_request, RequestScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
