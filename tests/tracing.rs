@@ -281,3 +281,61 @@ async fn a_collector_that_is_down_is_counted_as_failed_exports() {
     )
     .await;
 }
+
+/// Without a trace exporter no span is made per request, yet a line
+/// written inside a request still names it: here the warning of a 503
+/// from the database source, whose database has gone away.
+#[tokio::test]
+async fn a_log_line_inside_a_request_carries_its_id_and_route() {
+    let url = harness::create_database_on(harness::server_url()).await;
+    let mut through_proxy = url::Url::parse(&url).unwrap();
+    let proxy = harness::Proxy::start(through_proxy.port().unwrap_or(5432)).await;
+    through_proxy.set_host(Some("127.0.0.1")).unwrap();
+    through_proxy.set_port(Some(proxy.port)).unwrap();
+    let log = std::env::temp_dir().join(format!("pis-lines-{}.log", uuid::Uuid::new_v4()));
+    let service = harness::start_binary(
+        &[
+            ("DATABASE_URL", through_proxy.to_string()),
+            ("APP__DEMO_DATA", "true".to_owned()),
+            ("APP__PREFERRED_ITEM__SOURCE", "database".to_owned()),
+            ("RUST_LOG", "info".to_owned()),
+            ("APP__LOG__FORMAT", "json".to_owned()),
+        ],
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    )
+    .await;
+    // Every connection closed, and new ones refused.
+    proxy.switch(free_port());
+    let answer = reqwest::Client::new()
+        .post(format!("{}/preferreditem", service.base))
+        .header("x-request-id", "line-check-1")
+        .json(&json!({"bricks": [{"design_id": 1, "color_codes": [1]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503);
+    drop(service);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|l: &Value| l["request_id"] == "line-check-1")
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["unavailable", "request"], "{text}");
+    let warning = &lines[0];
+    assert_eq!(warning["level"], "WARN");
+    assert_eq!(warning["route"], "/preferreditem");
+    assert_eq!(warning["target"], "preferred_item_service::http::error");
+    assert!(
+        warning["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{warning}"
+    );
+    assert_eq!(warning.get("span"), None, "{warning}");
+    assert_eq!(lines[1]["status"], 503);
+    assert_eq!(lines[1]["route"], "/preferreditem");
+}
