@@ -92,10 +92,11 @@ struct JsonFieldsOf<'a, 'w> {
 }
 
 impl JsonFieldsOf<'_, '_> {
-    fn key(&mut self, field: &Field) -> Option<()> {
+    /// Writes `,"name":` and says whether the value should follow.
+    fn key(&mut self, field: &Field) -> bool {
         let name = field.name();
         if name.starts_with("log.") || self.result.is_err() {
-            return None;
+            return false;
         }
         // A field's name is a Rust identifier, possibly dotted: nothing in
         // it needs escaping.
@@ -105,11 +106,11 @@ impl JsonFieldsOf<'_, '_> {
             .write_str(",\"")
             .and_then(|_| self.writer.write_str(name))
             .and_then(|_| self.writer.write_str("\":"));
-        self.result.is_ok().then_some(())
+        self.result.is_ok()
     }
 
     fn raw(&mut self, field: &Field, value: fmt::Arguments<'_>) {
-        if self.key(field).is_some() {
+        if self.key(field) {
             self.result = self.writer.write_fmt(value);
         }
     }
@@ -137,13 +138,13 @@ impl Visit for JsonFieldsOf<'_, '_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if self.key(field).is_some() {
+        if self.key(field) {
             self.result = string(self.writer, value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.key(field).is_some() {
+        if self.key(field) {
             self.result = self
                 .writer
                 .write_char('"')
@@ -167,8 +168,8 @@ struct Escaped<'a, W: Write>(&'a mut W);
 impl<W: Write> Write for Escaped<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let bytes = s.as_bytes();
-        // Most strings need nothing escaped: one pass without branches
-        // (which the compiler vectorises) says so.
+        // Most strings need nothing escaped: one pass with no early exit
+        // (which the compiler may vectorise) says so.
         let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
         if !bytes.iter().fold(false, |any, &b| any | special(b)) {
             return self.0.write_str(s);

@@ -218,7 +218,9 @@ where
     });
     let registry = tracing_subscriber::registry().with(traces);
     let logs = log_layer(format, writer).with_filter(filter);
-    let _ = registry.with(logs).try_init();
+    if registry.with(logs).try_init().is_ok() {
+        PRETTY.store(format == LogFormat::Pretty, Ordering::Relaxed);
+    }
     Ok(())
 }
 
@@ -233,10 +235,7 @@ where
             .fmt_fields(fmt::format::JsonFields::new())
             .with_writer(writer)
             .boxed(),
-        LogFormat::Pretty => {
-            PRETTY.store(true, Ordering::Relaxed);
-            fmt::layer().compact().with_writer(writer).boxed()
-        }
+        LogFormat::Pretty => fmt::layer().compact().with_writer(writer).boxed(),
     }
 }
 

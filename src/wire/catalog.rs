@@ -143,18 +143,10 @@ impl Serialize for BrickView<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut brick = serializer.serialize_struct("BrickJson", 2)?;
-        brick.serialize_field("design_id", &i64::from(self.0.design_id()))?;
-        let codes = self.0.color_codes().iter().map(|&c| i64::from(c));
-        brick.serialize_field("color_codes", &Codes(codes))?;
+        // The domain's `i32`s: the same digits as `BrickJson`'s `i64`s.
+        brick.serialize_field("design_id", &self.0.design_id())?;
+        brick.serialize_field("color_codes", self.0.color_codes())?;
         brick.end()
-    }
-}
-
-struct Codes<I>(I);
-
-impl<I: Iterator<Item = i64> + Clone> Serialize for Codes<I> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.clone())
     }
 }
 
