@@ -5,7 +5,7 @@
 mod harness;
 
 use harness::otlp::{black_hole, ReceivedSpan, Receiver};
-use harness::{free_port, start_ready_binary, Binary, MetricsPage};
+use harness::{free_port, start_ready_binary, until, Binary, MetricsPage};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -320,6 +320,15 @@ async fn a_log_line_inside_a_request_carries_its_id_and_route() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 503);
+    // The access line is written after the answer has gone out.
+    until("the access line", Duration::from_secs(10), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        async move {
+            text.lines()
+                .any(|l| l.contains("line-check-1") && l.contains(r#""message":"request""#))
+        }
+    })
+    .await;
     drop(service);
     let text = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
