@@ -16,8 +16,7 @@ use crate::http::docs::BodyProblems;
 use crate::http::{in_this_request, ApiError, ApiResult, JsonBody, RequestBody};
 use crate::source::{is_heavy, Question};
 use crate::wire::{
-    BatchRequest, BatchResponse, BatchResult, DecisionJson, PreferredItemRequest,
-    PreferredItemResponse,
+    BatchEntry, BatchJson, BatchRequest, BatchResponse, DecisionJson, PreferredItemRequest, Problem,
 };
 
 const NOT_FOUND: &str = "No preferred item found for the provided bricks";
@@ -254,24 +253,27 @@ async fn preferred_batch(
         heavy,
     } = decide_all(&state, kind.with_weights(state.weights), &valid).await?;
     let answer = move || {
-        let mut decisions = decisions.into_iter();
-        let results = parsed
+        // Each invalid query's problem, in place; every query without a
+        // candidate shares one.
+        let invalid: Vec<Option<Problem>> = parsed
             .into_iter()
-            .map(|p| match p {
-                Err(errors) => BatchResult::Failed {
-                    error: ApiError::Validation(errors).problem(),
-                },
-                Ok(_) => match decisions.next().flatten() {
-                    Some(decision) => BatchResult::Found(PreferredItemResponse::from(&decision)),
-                    None => BatchResult::Failed {
-                        error: ApiError::NotFound(NOT_FOUND.into()).problem(),
-                    },
+            .map(|p| p.err().map(|errors| ApiError::Validation(errors).problem()))
+            .collect();
+        let not_found = ApiError::NotFound(NOT_FOUND.into()).problem();
+        let mut decisions = decisions.iter();
+        let results: Vec<BatchEntry> = invalid
+            .iter()
+            .map(|invalid| match invalid {
+                Some(problem) => BatchEntry::Failed(problem),
+                None => match decisions.next().and_then(Option::as_ref) {
+                    Some(decision) => BatchEntry::Found(decision),
+                    None => BatchEntry::Failed(&not_found),
                 },
             })
             .collect();
-        serde_json::to_vec(&BatchResponse {
+        serde_json::to_vec(&BatchJson {
             strategy: kind,
-            results,
+            results: &results,
         })
         .map(|bytes| {
             let tag = answer_tag(&bytes);

@@ -20,7 +20,7 @@ pub use catalog::{
     path_identifier, BrickJson, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson,
 };
 pub use preferred_item::{
-    BatchRequest, BatchResponse, BatchResult, DecisionJson, PreferredItemRequest,
+    BatchEntry, BatchJson, BatchRequest, BatchResponse, DecisionJson, PreferredItemRequest,
     PreferredItemResponse,
 };
 pub use problem::{Problem, ProblemField};

@@ -7,6 +7,8 @@ use super::bounded::Bounded;
 use super::catalog::{parse_bricks, BrickList, ItemJson, ItemView, MasterDataJson, MasterDataView};
 use super::json::{Checked, JsonError};
 use super::problem::Problem;
+#[cfg(test)]
+use super::problem::ProblemField;
 use super::schemas;
 use crate::domain::{
     Candidate, Decision, FieldErrors, MatchMode, PreferredItemQuery, StrategyKind, MAX_BATCH,
@@ -177,9 +179,12 @@ impl Serialize for AlternativesView<'_> {
     }
 }
 
-/// One answer of a batch: a success body, or `{"error": problem}`.
+/// One answer of a batch: a success body, or `{"error": problem}`. The
+/// OpenAPI schema of the batch answer; the route writes the same JSON
+/// through `BatchJson`, and a unit test holds the two byte-equal.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub enum BatchResult {
     Found(PreferredItemResponse),
     Failed { error: Problem },
@@ -189,6 +194,51 @@ pub enum BatchResult {
 pub struct BatchResponse {
     pub strategy: StrategyKind,
     pub results: Vec<BatchResult>,
+}
+
+/// One answer of a batch as the batch route writes it: borrowed from the
+/// decision, or a problem (the "no candidate" one shared by every result
+/// that has none).
+pub enum BatchEntry<'a> {
+    Found(&'a Decision),
+    Failed(&'a Problem),
+}
+
+/// `BatchResponse`'s JSON, written from the decisions themselves, without
+/// an owned copy of every identifier and brick of the answer first.
+pub struct BatchJson<'a> {
+    pub strategy: StrategyKind,
+    pub results: &'a [BatchEntry<'a>],
+}
+
+impl Serialize for BatchJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Results<'a>(&'a [BatchEntry<'a>]);
+        impl Serialize for Results<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter())
+            }
+        }
+        let mut answer = serializer.serialize_struct("BatchResponse", 2)?;
+        answer.serialize_field("strategy", &self.strategy)?;
+        answer.serialize_field("results", &Results(self.results))?;
+        answer.end()
+    }
+}
+
+impl Serialize for BatchEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self {
+            BatchEntry::Found(decision) => DecisionJson(decision).serialize(serializer),
+            BatchEntry::Failed(problem) => {
+                let mut failed = serializer.serialize_struct("Failed", 1)?;
+                failed.serialize_field("error", problem)?;
+                failed.end()
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +292,74 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&DecisionJson(&alone)).unwrap(),
             serde_json::to_string(&PreferredItemResponse::from(&alone)).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_batch_view_writes_the_bytes_of_the_owned_batch() {
+        let decision = Decision {
+            preferred: candidate(
+                serde_json::json!({"identifier": "a",
+                                   "bricks": [{"design_id": 1, "color_codes": [2, 3]}]}),
+                serde_json::json!({"identifier": "a", "status": "Normal", "price": 1.25}),
+            ),
+            alternatives: vec![candidate(
+                serde_json::json!({"identifier": "b",
+                                   "bricks": [{"design_id": 1, "color_codes": [2, 3]}]}),
+                serde_json::json!({"identifier": "b", "status": "Outgoing", "price": 3}),
+            )],
+            candidates: 2,
+        };
+        let problem = |status: u16, detail: &str, errors: Vec<ProblemField>| Problem {
+            kind: "about:blank".into(),
+            title: "t".into(),
+            status,
+            detail: detail.into(),
+            request_id: Some("r-1".into()),
+            trace_id: None,
+            total_errors: (!errors.is_empty()).then_some(errors.len() as u64),
+            errors,
+        };
+        let invalid = problem(
+            422,
+            "invalid",
+            vec![ProblemField {
+                field: "queries[1].bricks".into(),
+                message: "must \"be\" set".into(),
+                index: None,
+            }],
+        );
+        let missing = problem(404, "none", vec![]);
+        let owned = BatchResponse {
+            strategy: StrategyKind::Score,
+            results: vec![
+                BatchResult::Found(PreferredItemResponse::from(&decision)),
+                BatchResult::Failed {
+                    error: invalid.clone(),
+                },
+                BatchResult::Failed {
+                    error: missing.clone(),
+                },
+            ],
+        };
+        let viewed = BatchJson {
+            strategy: StrategyKind::Score,
+            results: &[
+                BatchEntry::Found(&decision),
+                BatchEntry::Failed(&invalid),
+                BatchEntry::Failed(&missing),
+            ],
+        };
+        let owned = serde_json::to_string(&owned).unwrap();
+        assert_eq!(serde_json::to_string(&viewed).unwrap(), owned);
+        assert!(owned.starts_with(r#"{"strategy":"score","results":[{"preferred_item":"#));
+        let empty = BatchJson {
+            strategy: StrategyKind::Rank,
+            results: &[],
+        };
+        assert_eq!(
+            serde_json::to_string(&empty).unwrap(),
+            r#"{"strategy":"rank","results":[]}"#
         );
     }
 }
