@@ -6,6 +6,7 @@
 //! one set of rules, so that the HTTP handlers, the bulk routes and the
 //! `import` command validate alike. Nothing here knows of actix or SQL.
 
+mod answers;
 mod bounded;
 mod catalog;
 pub mod export;
@@ -15,12 +16,12 @@ mod problem;
 pub mod records;
 pub mod schemas;
 
+pub use answers::{BatchEntry, BatchJson, DecisionJson};
 pub use bounded::Bounded;
 pub use catalog::{
     path_identifier, BrickJson, ItemBricksJson, ItemJson, MasterDataBody, MasterDataJson,
 };
 pub use preferred_item::{
-    BatchEntry, BatchJson, BatchRequest, BatchResponse, DecisionJson, PreferredItemRequest,
-    PreferredItemResponse,
+    BatchRequest, BatchResponse, PreferredItemRequest, PreferredItemResponse,
 };
 pub use problem::{Problem, ProblemField};
