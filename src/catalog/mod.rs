@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
 
 use crate::db::catalog_feed::{self, FeedConnection, Position};
-use crate::domain::{AnswerTooLarge, PreferredItemQuery, Shortlist, ShortlistBudget, StrategyKind};
+use crate::domain::{AnswerTooLarge, PreferredItemQuery, Shortlist, ShortlistBudget, Strategy};
 
 /// How the follower reads the feed.
 #[derive(Debug, Clone, Copy)]
@@ -150,15 +150,14 @@ impl MemoryCatalog {
     pub fn shortlists(
         &self,
         queries: &[&PreferredItemQuery],
-        strategy: StrategyKind,
+        strategy: Strategy,
         mut budget: ShortlistBudget,
     ) -> Result<Shortlisted, AnswerTooLarge> {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
-        let per_status = strategy != StrategyKind::Rank;
         let shortlists = queries
             .iter()
             .map(|q| {
-                let shortlist = store.shortlist(q, per_status);
+                let shortlist = store.shortlist(q, &strategy);
                 budget.charge_shortlist(&shortlist)?;
                 Ok(shortlist)
             })

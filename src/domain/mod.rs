@@ -31,7 +31,7 @@ pub use item::{Identifier, Item};
 pub use master_data::{MasterData, Price, Status};
 pub use page::{parse_page_limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 pub use preferred_item::{
-    Candidate, Decision, MatchMode, PreferredItemQuery, Shortlist, Strategy, StrategyKind,
+    Candidate, Decision, MatchMode, PreferredItemQuery, Shortlist, SortKey, Strategy, StrategyKind,
     MAX_ALTERNATIVES, MAX_BATCH,
 };
 pub use record::{check_bulk_count, Record, RecordError, MAX_BULK_RECORDS};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use utoipa::ToSchema;
 
-use super::{BrickSet, FieldError, Item, MasterData, StatusWeights};
+use super::{BrickSet, FieldError, Item, MasterData, Price, Status, StatusWeights};
 
 /// The most alternatives a query may ask for.
 pub const MAX_ALTERNATIVES: u32 = 20;
@@ -70,8 +70,11 @@ pub struct Candidate {
 
 /// The candidates a decision needs for one query, and how many there are:
 /// what a source (the catalog in memory or the database) hands the
-/// decision. See `PreferredItemQuery::shortlist_per_status` for which
-/// candidates that is.
+/// decision. It holds at least the candidates the decision can use, and
+/// may hold more: the database hands over the first
+/// `PreferredItemQuery::shortlist_per_status` of each status; the memory
+/// store orders those by the strategy first and builds only the
+/// `alternatives + 1` it prefers.
 #[derive(Debug, Default)]
 pub struct Shortlist {
     pub candidates: Vec<Candidate>,
@@ -112,6 +115,25 @@ pub enum Strategy {
     Score(StatusWeights),
 }
 
+/// What the strategies order candidates by: a candidate's status, price
+/// and identifier (compared byte by byte).
+#[derive(Debug, Clone, Copy)]
+pub struct SortKey<'a> {
+    pub status: Status,
+    pub price: Price,
+    pub identifier: &'a str,
+}
+
+impl<'a> SortKey<'a> {
+    pub fn of(master_data: &'a MasterData) -> SortKey<'a> {
+        SortKey {
+            status: master_data.status,
+            price: master_data.price,
+            identifier: master_data.identifier.as_str(),
+        }
+    }
+}
+
 /// The answer to one query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -133,11 +155,17 @@ impl Strategy {
     /// `Less` when `a` is preferred over `b`. A total order: two distinct
     /// items never compare equal, because identifiers are unique.
     pub fn compare(&self, a: &MasterData, b: &MasterData) -> Ordering {
+        self.compare_keys(SortKey::of(a), SortKey::of(b))
+    }
+
+    /// `compare`, on what it reads of master data, borrowed: a source can
+    /// order candidates it has not built yet.
+    pub fn compare_keys(&self, a: SortKey<'_>, b: SortKey<'_>) -> Ordering {
         let by_rank = || {
             a.status
                 .cmp(&b.status)
                 .then_with(|| a.price.cmp(&b.price))
-                .then_with(|| a.identifier.cmp(&b.identifier))
+                .then_with(|| a.identifier.cmp(b.identifier))
         };
         match self {
             Strategy::Rank => by_rank(),

@@ -109,10 +109,7 @@ async fn evaluate(
     strategy: Strategy,
     queries: &[&PreferredItemQuery],
 ) -> ApiResult<Decided> {
-    let question = Question {
-        queries,
-        strategy: strategy.kind(),
-    };
+    let question = Question { queries, strategy };
     let sourced = state.source.shortlists(question).await?;
     let provenance = Provenance {
         version: sourced.version,

@@ -19,7 +19,7 @@ pub use memory::MemorySource;
 use futures_util::future::BoxFuture;
 use std::time::Duration;
 
-use crate::domain::{PreferredItemQuery, Shortlist, StrategyKind};
+use crate::domain::{PreferredItemQuery, Shortlist, Strategy};
 use crate::http::ApiResult;
 use crate::metrics::Metrics;
 
@@ -66,7 +66,7 @@ pub struct Contents {
 #[derive(Clone, Copy)]
 pub struct Question<'a> {
     pub queries: &'a [&'a PreferredItemQuery],
-    pub strategy: StrategyKind,
+    pub strategy: Strategy,
 }
 
 /// An answer still being worked out.

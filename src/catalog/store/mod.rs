@@ -14,20 +14,18 @@ use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 use crate::db::catalog_feed::CatalogRow;
-use crate::domain::{
-    Brick, BrickSet, Candidate, Identifier, Item, MasterData, MatchMode, PreferredItemQuery, Price,
-    Shortlist, Status,
-};
+use crate::domain::{Price, Status};
 
 mod exact;
 mod layout;
 mod reconcile;
+mod shortlist;
 mod slots;
 
 pub use reconcile::Reconciler;
 
 use exact::ExactIndex;
-use slots::{Span, DISCONTINUED, NO_MASTER_DATA};
+use slots::{Span, NO_MASTER_DATA};
 
 #[derive(Default)]
 pub struct Store {
@@ -226,118 +224,6 @@ impl Store {
             signature: self.signature[s],
             master_data: (self.status[s] != NO_MASTER_DATA)
                 .then(|| (Status::ALL[self.status[s] as usize], self.price[s])),
-        }
-    }
-
-    /// The shortlist of one query: the first `alternatives + 1`
-    /// candidates of each status, and how many candidates there are. For
-    /// the rank strategy (`per_status` false), whose order is the store's
-    /// own, the first `alternatives + 1` overall are enough.
-    pub fn shortlist(&self, query: &PreferredItemQuery, per_status: bool) -> Shortlist {
-        let take = query.shortlist_per_status() as usize;
-        let include = query.include_discontinued;
-        if query.match_mode == MatchMode::Exact {
-            let signature = u128::from_be_bytes(
-                query.bricks.signature().0[..16]
-                    .try_into()
-                    .expect("16 of 32 bytes"),
-            );
-            let list = self.exact.get(signature, &self.signature);
-            return self.ordered(list, include, take, per_status);
-        }
-        let mut wanted = Vec::new();
-        for (brick, count) in query.bricks.counts() {
-            match self.find_brick(brick) {
-                Some(id) => wanted.push((id, count)),
-                None => return Shortlist::default(),
-            }
-        }
-        if let [(id, 1)] = wanted[..] {
-            return self.ordered(&self.postings[id as usize], include, take, per_status);
-        }
-        // Walk the rarest brick's list, and check the rarer bricks first:
-        // most candidates fail on the first brick they lack.
-        wanted.sort_by_key(|&(id, _)| self.postings[id as usize].len());
-        let shortest = &self.postings[wanted[0].0 as usize];
-        let mut shortlist = Shortlist::default();
-        let mut taken = [0usize; 4];
-        for &slot in shortest {
-            let status = self.status[slot as usize];
-            if (!include && status == DISCONTINUED) || !self.holds(slot, &wanted) {
-                continue;
-            }
-            shortlist.total += 1;
-            let counter = if per_status { status as usize } else { 0 };
-            if taken[counter] < take {
-                taken[counter] += 1;
-                shortlist.candidates.push(self.candidate(slot));
-            }
-        }
-        shortlist
-    }
-
-    /// The shortlist of a list in candidate order where every slot matches.
-    fn ordered(&self, list: &[u32], include: bool, take: usize, per_status: bool) -> Shortlist {
-        let end = if include {
-            list.len()
-        } else {
-            list.partition_point(|&s| self.status[s as usize] < DISCONTINUED)
-        };
-        let list = &list[..end];
-        if !per_status {
-            return Shortlist {
-                candidates: list.iter().take(take).map(|&s| self.candidate(s)).collect(),
-                total: end as u64,
-            };
-        }
-        // At most `take` of each of the four statuses.
-        let mut candidates = Vec::with_capacity(list.len().min(take.saturating_mul(4)));
-        let mut start = 0;
-        while start < list.len() {
-            let status = self.status[list[start] as usize];
-            let len = list[start..].partition_point(|&s| self.status[s as usize] == status);
-            candidates.extend(
-                list[start..start + len.min(take)]
-                    .iter()
-                    .map(|&s| self.candidate(s)),
-            );
-            start += len;
-        }
-        Shortlist {
-            candidates,
-            total: end as u64,
-        }
-    }
-
-    /// Whether the item in `slot` holds each wanted brick often enough.
-    fn holds(&self, slot: u32, wanted: &[(u32, u32)]) -> bool {
-        let refs = &self.brick_refs[self.item_bricks[slot as usize].range()];
-        wanted
-            .iter()
-            .all(|&(id, n)| refs.iter().filter(|&&r| r == id).count() >= n as usize)
-    }
-
-    fn candidate(&self, slot: u32) -> Candidate {
-        let s = slot as usize;
-        let identifier = Identifier::parse(self.name(slot), "identifier")
-            .expect("identifiers are checked when stored");
-        let bricks = self.brick_refs[self.item_bricks[s].range()]
-            .iter()
-            .map(|&b| {
-                let values = &self.brick_values[self.brick_values_at[b as usize].range()];
-                Brick::from_stored(values[0], &values[1..]).expect("bricks are checked when stored")
-            })
-            .collect();
-        Candidate {
-            item: Item {
-                identifier: identifier.clone(),
-                bricks: BrickSet::new(bricks).expect("brick counts are checked when stored"),
-            },
-            master_data: MasterData {
-                identifier,
-                status: Status::ALL[self.status[s] as usize],
-                price: self.price[s],
-            },
         }
     }
 }

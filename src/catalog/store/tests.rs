@@ -4,7 +4,10 @@
 
 use super::{Reconciler, Store};
 use crate::db::catalog_feed::CatalogRow;
-use crate::domain::{Brick, BrickSet, MatchMode, PreferredItemQuery, Price, Status};
+use crate::domain::{
+    Brick, BrickSet, Candidate, Identifier, Item, MasterData, MatchMode, PreferredItemQuery, Price,
+    Status, StatusWeights, Strategy,
+};
 
 /// A small deterministic generator.
 struct Rng(u64);
@@ -75,7 +78,12 @@ fn queries(rng: &mut Rng) -> Vec<PreferredItemQuery> {
 fn answers(store: &Store, queries: &[PreferredItemQuery]) -> Vec<String> {
     queries
         .iter()
-        .flat_map(|q| [store.shortlist(q, true), store.shortlist(q, false)])
+        .flat_map(|q| {
+            [
+                store.shortlist(q, &Strategy::Score(StatusWeights::default())),
+                store.shortlist(q, &Strategy::Rank),
+            ]
+        })
         .map(|shortlist| {
             let ids: Vec<&str> = shortlist
                 .candidates
@@ -219,4 +227,91 @@ fn reconciling_in_place_reaches_what_a_fresh_build_of_the_snapshot_holds() {
         assert_eq!(again.changed, 0);
         assert!(again.gone(&store, 0..again.slots()).is_empty());
     }
+}
+
+/// `row` as a candidate for `query`, when it is one.
+fn candidate_for(row: &CatalogRow, query: &PreferredItemQuery) -> Option<Candidate> {
+    let (status, price) = row.master_data?;
+    if status == Status::Discontinued && !query.include_discontinued {
+        return None;
+    }
+    let mut colors = row.colors.iter();
+    let bricks = row
+        .designs
+        .iter()
+        .zip(&row.color_counts)
+        .map(|(&design, &n)| {
+            let codes: Vec<i32> = colors.by_ref().take(n as usize).copied().collect();
+            Brick::from_stored(design, &codes).unwrap()
+        })
+        .collect();
+    let bricks = BrickSet::new(bricks).unwrap();
+    let matches = match query.match_mode {
+        MatchMode::Exact => bricks.counts() == query.bricks.counts(),
+        MatchMode::Contains => {
+            let held = bricks.counts();
+            query
+                .bricks
+                .counts()
+                .iter()
+                .all(|(brick, n)| held.iter().any(|(b, m)| b == brick && m >= n))
+        }
+    };
+    let identifier = Identifier::parse(&row.identifier, "identifier").unwrap();
+    matches.then(|| Candidate {
+        item: Item {
+            identifier: identifier.clone(),
+            bricks,
+        },
+        master_data: MasterData {
+            identifier,
+            status,
+            price,
+        },
+    })
+}
+
+/// A shortlist holds only the candidates its strategy can prefer, chosen
+/// before any is built: the decision over it is the decision over every
+/// candidate, for either strategy and any weights (ties of score
+/// included), and its total counts them all.
+#[test]
+fn a_shortlist_decides_as_every_candidate_does() {
+    let mut rng = Rng(11);
+    let rows: Vec<CatalogRow> = (0..400)
+        .map(|i| {
+            let bricks = bricks(&mut rng);
+            row(&format!("i{i}"), bricks, &mut rng)
+        })
+        .collect();
+    let store = Store::build(rows.clone());
+    let weights = [[3, 2, 1, 0], [1, 1, 1, 1], [0, 0, 0, 0], [1, 5, 2, 9]].map(|[a, b, c, d]| {
+        Strategy::Score(StatusWeights {
+            normal: a.into(),
+            novelty: b.into(),
+            outgoing: c.into(),
+            discontinued: d.into(),
+        })
+    });
+    let mut decided = 0;
+    for strategy in [Strategy::Rank].into_iter().chain(weights) {
+        for query in queries(&mut rng) {
+            let every: Vec<Candidate> = rows
+                .iter()
+                .filter_map(|r| candidate_for(r, &query))
+                .collect();
+            let total = every.len() as u64;
+            let expected = strategy.decide(every, query.alternatives, total);
+            let shortlist = store.shortlist(&query, &strategy);
+            assert_eq!(shortlist.total, total, "{query:?}");
+            assert!(shortlist.candidates.len() <= query.alternatives as usize + 1);
+            decided += usize::from(expected.is_some());
+            assert_eq!(
+                strategy.decide(shortlist.candidates, query.alternatives, total),
+                expected,
+                "{strategy:?} {query:?}"
+            );
+        }
+    }
+    assert!(decided > 200, "only {decided} queries had a candidate");
 }
