@@ -100,12 +100,19 @@ impl Store {
 
     /// The candidates of `slots` that `strategy` prefers, at most `take`:
     /// the only ones its decision can use. The others are never built.
-    fn chosen(&self, mut slots: Slots, take: usize, strategy: &Strategy) -> Vec<Candidate> {
-        if slots.len() > take {
-            slots.sort_by(|&a, &b| strategy.compare_keys(self.sort_key(a), self.sort_key(b)));
-            slots.truncate(take);
+    /// Each slot's key is read once, not once per comparison: at millions
+    /// of items each read is a few cache misses.
+    fn chosen(&self, slots: Slots, take: usize, strategy: &Strategy) -> Vec<Candidate> {
+        if slots.len() <= take {
+            return slots.iter().map(|&s| self.candidate(s)).collect();
         }
-        slots.iter().map(|&s| self.candidate(s)).collect()
+        let mut keyed: SmallVec<[(SortKey<'_>, u32); 16]> =
+            slots.iter().map(|&s| (self.sort_key(s), s)).collect();
+        keyed.sort_unstable_by(|a, b| strategy.compare_keys(a.0, b.0));
+        keyed[..take]
+            .iter()
+            .map(|&(_, s)| self.candidate(s))
+            .collect()
     }
 
     fn sort_key(&self, slot: u32) -> SortKey<'_> {
