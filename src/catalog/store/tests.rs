@@ -1,6 +1,7 @@
 //! The store built at once and the store kept by single changes hold the
 //! same rows and give the same shortlists; compaction changes neither; a
-//! built store takes single changes.
+//! built store takes single changes; a shortlist decides as every
+//! candidate does.
 
 use super::{Reconciler, Store};
 use crate::db::catalog_feed::CatalogRow;
