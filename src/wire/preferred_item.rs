@@ -141,10 +141,10 @@ impl From<&Decision> for PreferredItemResponse {
     }
 }
 
-/// One answer of a batch: a success body, or `{"error": problem}`. The
-/// OpenAPI schema of the batch answer; the route writes the same JSON
-/// through `wire::answers::BatchJson`, and a unit test holds the two
-/// byte-equal.
+/// One answer of a batch: a success body, or `{"error": problem}`.
+// The OpenAPI schema of a batch result (this doc comment is its
+// description). The route writes the same JSON through
+// `wire::answers::BatchJson`; a unit test holds the two byte-equal.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 #[cfg_attr(not(test), allow(dead_code))]
