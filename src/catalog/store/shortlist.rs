@@ -11,6 +11,13 @@ use crate::domain::{
     Shortlist, SortKey, Status, Strategy, StrategyKind,
 };
 
+/// Whether `strategy` chooses among the first candidates of each status
+/// (score), or among the first candidates overall (rank: its order is the
+/// store's own).
+fn per_status(strategy: &Strategy) -> bool {
+    strategy.kind() != StrategyKind::Rank
+}
+
 /// The slots a shortlist is chosen from: at most `alternatives + 1` of
 /// each status, usually a handful.
 type Slots = SmallVec<[u32; 16]>;
@@ -25,7 +32,7 @@ impl Store {
     pub fn shortlist(&self, query: &PreferredItemQuery, strategy: &Strategy) -> Shortlist {
         let take = query.shortlist_per_status() as usize;
         let include = query.include_discontinued;
-        let per_status = strategy.kind() != StrategyKind::Rank;
+        let per_status = per_status(strategy);
         if query.match_mode == MatchMode::Exact {
             let signature = u128::from_be_bytes(
                 query.bricks.signature().0[..16]
@@ -78,7 +85,7 @@ impl Store {
             list.partition_point(|&s| self.status[s as usize] < DISCONTINUED)
         };
         let list = &list[..end];
-        let slots = if strategy.kind() == StrategyKind::Rank {
+        let slots = if !per_status(strategy) {
             list.iter().take(take).copied().collect()
         } else {
             // At most `take` of each of the four statuses.
@@ -104,14 +111,17 @@ impl Store {
     /// of items each read is a few cache misses.
     fn chosen(&self, slots: Slots, take: usize, strategy: &Strategy) -> Vec<Candidate> {
         if slots.len() <= take {
-            return slots.iter().map(|&s| self.candidate(s)).collect();
+            return slots
+                .iter()
+                .map(|&s| self.candidate(s, self.name(s)))
+                .collect();
         }
         let mut keyed: SmallVec<[(SortKey<'_>, u32); 16]> =
             slots.iter().map(|&s| (self.sort_key(s), s)).collect();
         keyed.sort_unstable_by(|a, b| strategy.compare_keys(a.0, b.0));
         keyed[..take]
             .iter()
-            .map(|&(_, s)| self.candidate(s))
+            .map(|&(key, s)| self.candidate(s, key.identifier))
             .collect()
     }
 
@@ -132,10 +142,12 @@ impl Store {
             .all(|&(id, n)| refs.iter().filter(|&&r| r == id).count() >= n as usize)
     }
 
-    fn candidate(&self, slot: u32) -> Candidate {
+    /// The candidate in `slot`, whose identifier (`self.name(slot)`) the
+    /// caller has already read.
+    fn candidate(&self, slot: u32, name: &str) -> Candidate {
         let s = slot as usize;
-        let identifier = Identifier::parse(self.name(slot), "identifier")
-            .expect("identifiers are checked when stored");
+        let identifier =
+            Identifier::parse(name, "identifier").expect("identifiers are checked when stored");
         let bricks = self.brick_refs[self.item_bricks[s].range()]
             .iter()
             .map(|&b| {
