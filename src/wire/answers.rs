@@ -63,15 +63,9 @@ pub struct BatchJson<'a> {
 impl Serialize for BatchJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        struct Results<'a>(&'a [BatchEntry<'a>]);
-        impl Serialize for Results<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter())
-            }
-        }
         let mut answer = serializer.serialize_struct("BatchResponse", 2)?;
         answer.serialize_field("strategy", &self.strategy)?;
-        answer.serialize_field("results", &Results(self.results))?;
+        answer.serialize_field("results", self.results)?;
         answer.end()
     }
 }
