@@ -6,7 +6,9 @@ use std::hash::BuildHasher;
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
-use super::slots::{price_key, Span, NO_MASTER_DATA};
+use smallvec::SmallVec;
+
+use super::slots::{price_key, Interned, Span, NO_MASTER_DATA};
 use super::{Postings, Store};
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Brick, BrickSet, Identifier, Price};
@@ -24,19 +26,33 @@ impl Store {
     }
 
     pub(super) fn find_brick(&self, brick: &Brick) -> Option<u32> {
-        let mut values = Vec::with_capacity(1 + brick.color_codes().len());
+        let mut values = SmallVec::<[i32; 8]>::new();
         values.push(brick.design_id());
         values.extend_from_slice(brick.color_codes());
         let hash = self.hasher.hash_one(&values[..]);
+        let head = Interned::head(&values);
         self.brick_by_value
-            .find(hash, |&b| {
-                self.brick_values[self.brick_values_at[b as usize].range()] == values[..]
-            })
-            .copied()
+            .find(hash, |entry| self.is_brick(entry, head, &values))
+            .map(|entry| entry.id)
+    }
+
+    /// Whether `entry` is the brick of `values` (whose `head` is given): a
+    /// brick of one colour is compared in the table alone.
+    fn is_brick(&self, entry: &Interned, head: [i32; 2], values: &[i32]) -> bool {
+        entry.head == head
+            && (values.len() == 2
+                || self.brick_values[self.brick_values_at[entry.id as usize].range()] == *values)
     }
 
     pub(super) fn intern_brick(&mut self, values: &[i32]) -> u32 {
         let hash = self.hasher.hash_one(values);
+        let head = Interned::head(values);
+        if let Some(entry) = self
+            .brick_by_value
+            .find(hash, |entry| self.is_brick(entry, head, values))
+        {
+            return entry.id;
+        }
         let Store {
             brick_values,
             brick_values_at,
@@ -45,24 +61,17 @@ impl Store {
             hasher,
             ..
         } = self;
-        let found = brick_by_value
-            .find(hash, |&b| {
-                brick_values[brick_values_at[b as usize].range()] == *values
-            })
-            .copied();
-        found.unwrap_or_else(|| {
-            let id = brick_values_at.len() as u32;
-            brick_values_at.push(Span {
-                at: brick_values.len() as u32,
-                len: values.len() as u32,
-            });
-            brick_values.extend_from_slice(values);
-            postings.push(Postings::new());
-            brick_by_value.insert_unique(hash, id, |&b| {
-                hasher.hash_one(&brick_values[brick_values_at[b as usize].range()])
-            });
-            id
-        })
+        let id = brick_values_at.len() as u32;
+        brick_values_at.push(Span {
+            at: brick_values.len() as u32,
+            len: values.len() as u32,
+        });
+        brick_values.extend_from_slice(values);
+        postings.push(Postings::new());
+        brick_by_value.insert_unique(hash, Interned { id, head }, |entry| {
+            hasher.hash_one(&brick_values[brick_values_at[entry.id as usize].range()])
+        });
+        id
     }
 
     /// Stores a row in a free slot, unindexed, and names it (`by_name`)
@@ -75,7 +84,8 @@ impl Store {
             && row.designs.len() <= BrickSet::MAX_LEN
             && row.designs.len() == row.color_counts.len()
             && row.color_counts.iter().all(|&n| n > 0)
-            && row.color_counts.iter().map(|&n| n as usize).sum::<usize>() == row.colors.len();
+            && row.color_counts.iter().map(|&n| n as usize).sum::<usize>() == row.colors.len()
+            && row.designs.iter().chain(&row.colors).all(|&id| id >= 0);
         if !well_formed {
             tracing::error!(
                 identifier = row.identifier,

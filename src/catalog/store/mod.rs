@@ -25,7 +25,7 @@ mod slots;
 pub use reconcile::Reconciler;
 
 use exact::ExactIndex;
-use slots::{Span, NO_MASTER_DATA};
+use slots::{Interned, Span, NO_MASTER_DATA};
 
 #[derive(Default)]
 pub struct Store {
@@ -45,7 +45,7 @@ pub struct Store {
     /// Interned bricks: design id, then the colours.
     brick_values: Vec<i32>,
     brick_values_at: Vec<Span>,
-    brick_by_value: HashTable<u32>,
+    brick_by_value: HashTable<Interned>,
     postings: Vec<Postings>,
     exact: ExactIndex,
     items: usize,
@@ -120,7 +120,7 @@ impl Store {
             + self.by_name.capacity() * 5
             + self.brick_values.capacity() * 4
             + self.brick_values_at.capacity() * size_of::<Span>()
-            + self.brick_by_value.capacity() * 5
+            + self.brick_by_value.capacity() * (size_of::<Interned>() + 1)
             + self.postings.capacity() * size_of::<Postings>()
             + self
                 .postings

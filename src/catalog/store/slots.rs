@@ -14,6 +14,28 @@ pub(super) fn price_key(price: Price) -> i64 {
 pub(super) const NO_MASTER_DATA: u8 = u8::MAX;
 pub(super) const DISCONTINUED: u8 = Status::Discontinued as u8;
 
+/// An interned brick in the table that finds it by value: its id, and
+/// its design and first colour. Ids and codes are never negative, so the
+/// first colour is stored bitwise negated when more colours follow: a brick
+/// of one colour (most of them) is told apart by the entry alone, without
+/// reading the arenas.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Interned {
+    pub(super) id: u32,
+    pub(super) head: [i32; 2],
+}
+
+impl Interned {
+    /// The `head` of a brick's values (a design, then one colour or more).
+    pub(super) fn head(values: &[i32]) -> [i32; 2] {
+        match values {
+            [design, color] => [*design, *color],
+            [design, color, ..] => [*design, !*color],
+            _ => unreachable!("a brick has a design and at least one colour"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Span {
     pub(super) at: u32,
