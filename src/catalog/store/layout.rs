@@ -29,29 +29,27 @@ impl Store {
         let mut values = SmallVec::<[i32; 8]>::new();
         values.push(brick.design_id());
         values.extend_from_slice(brick.color_codes());
-        let hash = self.hasher.hash_one(&values[..]);
-        let head = Interned::head(&values);
-        self.brick_by_value
-            .find(hash, |entry| self.is_brick(entry, head, &values))
-            .map(|entry| entry.id)
+        self.interned(&values).2
     }
 
-    /// Whether `entry` is the brick of `values` (whose `head` is given): a
-    /// brick of one colour is compared in the table alone.
-    fn is_brick(&self, entry: &Interned, head: [i32; 2], values: &[i32]) -> bool {
-        entry.head == head
-            && (values.len() == 2
-                || self.brick_values[self.brick_values_at[entry.id as usize].range()] == *values)
+    /// The hash and head of a brick's values, and the brick's id when it
+    /// is interned: a brick of one colour is compared in the table alone.
+    fn interned(&self, values: &[i32]) -> (u64, [i32; 2], Option<u32>) {
+        let hash = self.hasher.hash_one(values);
+        let head = Interned::head(values);
+        let found = self.brick_by_value.find(hash, |entry| {
+            entry.head == head
+                && (values.len() == 2
+                    || self.brick_values[self.brick_values_at[entry.id as usize].range()]
+                        == *values)
+        });
+        (hash, head, found.map(|entry| entry.id))
     }
 
     pub(super) fn intern_brick(&mut self, values: &[i32]) -> u32 {
-        let hash = self.hasher.hash_one(values);
-        let head = Interned::head(values);
-        if let Some(entry) = self
-            .brick_by_value
-            .find(hash, |entry| self.is_brick(entry, head, values))
-        {
-            return entry.id;
+        let (hash, head, found) = self.interned(values);
+        if let Some(id) = found {
+            return id;
         }
         let Store {
             brick_values,
