@@ -8,7 +8,7 @@ use hashbrown::HashTable;
 
 use smallvec::SmallVec;
 
-use super::slots::{price_key, Interned, Span, NO_MASTER_DATA};
+use super::slots::{price_key, Interned, Lookup, Span, NO_MASTER_DATA};
 use super::{Postings, Store};
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Brick, BrickSet, Identifier, Price};
@@ -29,12 +29,11 @@ impl Store {
         let mut values = SmallVec::<[i32; 8]>::new();
         values.push(brick.design_id());
         values.extend_from_slice(brick.color_codes());
-        self.interned(&values).2
+        self.interned(&values).id
     }
 
-    /// The hash and head of a brick's values, and the brick's id when it
-    /// is interned: a brick of one colour is compared in the table alone.
-    fn interned(&self, values: &[i32]) -> (u64, [i32; 2], Option<u32>) {
+    /// Looks a brick's values up; a brick of one colour, in the table alone.
+    fn interned(&self, values: &[i32]) -> Lookup {
         let hash = self.hasher.hash_one(values);
         let head = Interned::head(values);
         let found = self.brick_by_value.find(hash, |entry| {
@@ -43,12 +42,13 @@ impl Store {
                     || self.brick_values[self.brick_values_at[entry.id as usize].range()]
                         == *values)
         });
-        (hash, head, found.map(|entry| entry.id))
+        let id = found.map(|entry| entry.id);
+        Lookup { hash, head, id }
     }
 
     pub(super) fn intern_brick(&mut self, values: &[i32]) -> u32 {
-        let (hash, head, found) = self.interned(values);
-        if let Some(id) = found {
+        let Lookup { hash, head, id } = self.interned(values);
+        if let Some(id) = id {
             return id;
         }
         let Store {

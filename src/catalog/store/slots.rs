@@ -36,6 +36,15 @@ impl Interned {
     }
 }
 
+/// A brick's values looked up in the interning table: their hash and head
+/// (kept, so that interning a new brick hashes it once), and the brick's
+/// id when it is interned already.
+pub(super) struct Lookup {
+    pub(super) hash: u64,
+    pub(super) head: [i32; 2],
+    pub(super) id: Option<u32>,
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Span {
     pub(super) at: u32,
