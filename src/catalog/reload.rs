@@ -41,9 +41,7 @@ impl MemoryCatalog {
         let builder = tokio::task::spawn_blocking(move || {
             let mut store = Store::with_capacity(hint);
             for batch in batches {
-                for row in &batch {
-                    store.push(row);
-                }
+                store.push_all(&batch);
                 let _ = give_back.try_send(batch);
             }
             let indexing = Instant::now();

@@ -66,7 +66,7 @@ impl Store {
         });
         brick_values.extend_from_slice(values);
         postings.push(Postings::new());
-        brick_by_value.insert_unique(hash, Interned { id, head }, |entry| {
+        brick_by_value.insert(hash, Interned { id, head }, |entry| {
             hasher.hash_one(&brick_values[brick_values_at[entry.id as usize].range()])
         });
         id

@@ -17,6 +17,7 @@ use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Price, Status};
 
 mod exact;
+mod intern;
 mod layout;
 mod reconcile;
 mod shortlist;
@@ -25,7 +26,14 @@ mod slots;
 pub use reconcile::Reconciler;
 
 use exact::ExactIndex;
+use intern::InternTable;
 use slots::{Interned, Span, NO_MASTER_DATA};
+
+/// How many rows ahead `push_all` prefetches the interning table's entries
+/// (and twice as far, the rows' arrays): far enough that they arrive before
+/// the row is interned, near enough that they are still in the cache when
+/// it is (a few dozen bricks in flight).
+const PREFETCH_AHEAD: usize = 8;
 
 #[derive(Default)]
 pub struct Store {
@@ -45,7 +53,7 @@ pub struct Store {
     /// Interned bricks: design id, then the colours.
     brick_values: Vec<i32>,
     brick_values_at: Vec<Span>,
-    brick_by_value: HashTable<Interned>,
+    brick_by_value: InternTable,
     postings: Vec<Postings>,
     exact: ExactIndex,
     items: usize,
@@ -58,14 +66,12 @@ pub struct Store {
 pub(super) type Postings = SmallVec<[u32; 4]>;
 
 impl Store {
-    /// A store of `rows`, as a snapshot load builds it (`push`, then
-    /// `finish`); the tests compare it with a store kept by `apply`.
+    /// A store of `rows`, as a snapshot load builds it (`push_all`,
+    /// then `finish`); the tests compare it with a store kept by `apply`.
     #[cfg(test)]
     pub fn build(rows: impl IntoIterator<Item = CatalogRow>) -> Store {
         let mut store = Store::default();
-        for row in rows {
-            store.push(&row);
-        }
+        store.push_all(&rows.into_iter().collect::<Vec<_>>());
         store.finish();
         store
     }
@@ -86,18 +92,28 @@ impl Store {
             by_name: HashTable::with_capacity(items),
             brick_values: Vec::with_capacity(items * 2),
             brick_values_at: Vec::with_capacity(items),
-            brick_by_value: HashTable::with_capacity(items),
+            brick_by_value: InternTable::with_capacity(items),
             postings: Vec::with_capacity(items),
             ..Store::default()
         }
     }
 
-    /// Adds a row to a store being built; `finish` indexes them all.
-    pub fn push(&mut self, row: &CatalogRow) {
-        self.put(row, false);
+    /// Adds rows to a store being built, unindexed (`finish` indexes them
+    /// all), each while what a row further on will read is on its way to
+    /// the cache: the row's arrays, then the interning table's entries.
+    pub fn push_all(&mut self, rows: &[CatalogRow]) {
+        for (at, row) in rows.iter().enumerate() {
+            if let Some(ahead) = rows.get(at + 2 * PREFETCH_AHEAD) {
+                intern::prefetch_row(ahead);
+            }
+            if let Some(ahead) = rows.get(at + PREFETCH_AHEAD) {
+                self.prefetch_bricks(ahead);
+            }
+            self.put(row, false);
+        }
     }
 
-    /// Indexes a store built with `push`.
+    /// Indexes a store built with `push_all`.
     pub fn finish(&mut self) {
         self.index_all();
     }
@@ -120,7 +136,7 @@ impl Store {
             + self.by_name.capacity() * 5
             + self.brick_values.capacity() * 4
             + self.brick_values_at.capacity() * size_of::<Span>()
-            + self.brick_by_value.capacity() * (size_of::<Interned>() + 1)
+            + self.brick_by_value.slots() * size_of::<Interned>()
             + self.postings.capacity() * size_of::<Postings>()
             + self
                 .postings
