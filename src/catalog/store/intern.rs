@@ -4,16 +4,12 @@
 //! Bricks are never removed from it (their ids are permanent), so the table
 //! needs no deletion markers, and it is its own rather than a general hash
 //! table's for one reason: a snapshot build can ask for the entries that
-//! rows further on will probe (`Store::prefetch_bricks`) before it needs
+//! rows further on will probe (`Store::push_all`) before it needs
 //! them. At a million items the table is larger than the caches, and a
 //! probe that has to wait for memory was the largest single cost of a
 //! snapshot load on its building thread.
 
-use std::hash::BuildHasher;
-
 use super::slots::Interned;
-use super::Store;
-use crate::db::catalog_feed::CatalogRow;
 
 /// An entry that no brick holds: its id is one no brick gets.
 const VACANT: Interned = Interned {
@@ -92,7 +88,7 @@ impl InternTable {
     }
 
     /// Asks for the entry where a probe for `hash` starts.
-    fn prefetch(&self, hash: u64) {
+    pub(super) fn prefetch(&self, hash: u64) {
         if !self.entries.is_empty() {
             prefetch(&self.entries[self.start(hash)]);
         }
@@ -101,7 +97,7 @@ impl InternTable {
 
 /// Asks the processor to bring the cache line that holds `value` into its
 /// cache, without waiting for it. Elsewhere than on x86-64 it does nothing.
-fn prefetch<T>(value: *const T) {
+pub(super) fn prefetch<T>(value: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it reads nothing into the program
     // and cannot fault, whatever the address.
@@ -118,64 +114,5 @@ fn slots_for(bricks: usize) -> usize {
     (bricks + bricks / 3 + 1).next_power_of_two().max(16)
 }
 
-/// Asks for the start of `row`'s arrays and identifier, which
-/// `prefetch_bricks` and `put` read some rows later (the rows were decoded
-/// on another thread).
-pub(super) fn prefetch_row(row: &CatalogRow) {
-    prefetch(row.designs.as_ptr());
-    prefetch(row.color_counts.as_ptr());
-    prefetch(row.colors.as_ptr());
-    prefetch(row.identifier.as_ptr());
-}
-
-impl Store {
-    /// Asks for the table entries that interning `row`'s bricks will
-    /// probe, so that a build that calls this some rows ahead of `put`
-    /// finds them in the cache. It reads the row as `put` does and changes
-    /// nothing; a malformed row only prefetches less.
-    pub(super) fn prefetch_bricks(&self, row: &CatalogRow) {
-        let mut colors = row.colors.iter();
-        let mut values = smallvec::SmallVec::<[i32; 8]>::new();
-        for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
-            values.clear();
-            values.push(design);
-            values.extend(colors.by_ref().take(n.max(0) as usize).copied());
-            self.brick_by_value
-                .prefetch(self.hasher.hash_one(&values[..]));
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: u32) -> Interned {
-        Interned {
-            id,
-            head: [id as i32, 1],
-        }
-    }
-
-    #[test]
-    fn finds_what_it_holds_through_collisions_and_growth() {
-        let mut table = InternTable::with_capacity(2);
-        // Every key hashes to one of four values that start a probe in the
-        // last four entries: long runs that wrap around the end, across
-        // several growths.
-        let hash = |id: u32| u64::MAX - u64::from(id % 4);
-        for id in 0..1000 {
-            assert!(table.find(hash(id), |e| e.id == id).is_none());
-            table.insert(hash(id), entry(id), |e| hash(e.id));
-            table.prefetch(hash(id));
-        }
-        assert_eq!(table.len, 1000);
-        assert!(table.slots() >= 1334 && table.slots().is_power_of_two());
-        for id in 0..1000 {
-            let found = table.find(hash(id), |e| e.id == id).map(|e| e.head);
-            assert_eq!(found, Some([id as i32, 1]));
-        }
-        assert!(table.find(hash(1000), |e| e.id == 1000).is_none());
-        assert!(InternTable::default().find(0, |_| true).is_none());
-    }
-}
+mod tests;

@@ -9,6 +9,8 @@
 //! and items refer to them by number. Freed arena space is counted and
 //! reclaimed by `compact` once it passes the live data.
 
+use std::hash::BuildHasher;
+
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
@@ -26,7 +28,7 @@ mod slots;
 pub use reconcile::Reconciler;
 
 use exact::ExactIndex;
-use intern::InternTable;
+use intern::{prefetch, InternTable};
 use slots::{Interned, Span, NO_MASTER_DATA};
 
 /// How many rows ahead `push_all` prefetches the interning table's entries
@@ -104,12 +106,31 @@ impl Store {
     pub fn push_all(&mut self, rows: &[CatalogRow]) {
         for (at, row) in rows.iter().enumerate() {
             if let Some(ahead) = rows.get(at + 2 * PREFETCH_AHEAD) {
-                intern::prefetch_row(ahead);
+                // The row was decoded on another thread.
+                prefetch(ahead.designs.as_ptr());
+                prefetch(ahead.color_counts.as_ptr());
+                prefetch(ahead.colors.as_ptr());
+                prefetch(ahead.identifier.as_ptr());
             }
             if let Some(ahead) = rows.get(at + PREFETCH_AHEAD) {
                 self.prefetch_bricks(ahead);
             }
             self.put(row, false);
+        }
+    }
+
+    /// Asks for the interning table's entries that `row`'s bricks will
+    /// probe. It reads the row as `put` does and changes nothing; a
+    /// malformed row only prefetches less.
+    fn prefetch_bricks(&self, row: &CatalogRow) {
+        let mut colors = row.colors.iter();
+        let mut values = SmallVec::<[i32; 8]>::new();
+        for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
+            values.clear();
+            values.push(design);
+            values.extend(colors.by_ref().take(n.max(0) as usize).copied());
+            self.brick_by_value
+                .prefetch(self.hasher.hash_one(&values[..]));
         }
     }
 
