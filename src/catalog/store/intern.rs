@@ -9,6 +9,10 @@
 //! probe that has to wait for memory was the largest single cost of a
 //! snapshot load on its building thread.
 
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+
 use super::slots::Interned;
 
 /// An entry that no brick holds: its id is one no brick gets.
@@ -107,6 +111,13 @@ pub(super) fn prefetch<T>(value: *const T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
+}
+
+/// The hash under which the table holds a brick's values (its design,
+/// then its colours): one definition for lookups, growth and prefetching,
+/// which must agree.
+pub(super) fn brick_hash(hasher: &RandomState, values: &[i32]) -> u64 {
+    hasher.hash_one(values)
 }
 
 /// A power of two with room for `bricks` at three quarters full.

@@ -8,8 +8,9 @@ use hashbrown::HashTable;
 
 use smallvec::SmallVec;
 
+use super::intern::brick_hash;
 use super::slots::{price_key, Interned, Lookup, Span, NO_MASTER_DATA};
-use super::{Postings, Store};
+use super::{each_brick, Postings, Store};
 use crate::db::catalog_feed::CatalogRow;
 use crate::domain::{Brick, BrickSet, Identifier, Price};
 
@@ -34,7 +35,7 @@ impl Store {
 
     /// Looks a brick's values up; a brick of one colour, in the table alone.
     fn interned(&self, values: &[i32]) -> Lookup {
-        let hash = self.hasher.hash_one(values);
+        let hash = brick_hash(&self.hasher, values);
         let head = Interned::head(values);
         let found = self.brick_by_value.find(hash, |entry| {
             entry.head == head
@@ -67,7 +68,10 @@ impl Store {
         brick_values.extend_from_slice(values);
         postings.push(Postings::new());
         brick_by_value.insert(hash, Interned { id, head }, |entry| {
-            hasher.hash_one(&brick_values[brick_values_at[entry.id as usize].range()])
+            brick_hash(
+                hasher,
+                &brick_values[brick_values_at[entry.id as usize].range()],
+            )
         });
         id
     }
@@ -91,15 +95,8 @@ impl Store {
             );
             return None;
         }
-        let mut colors = row.colors.iter();
         let mut refs = Vec::with_capacity(row.designs.len());
-        let mut values = Vec::new();
-        for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
-            values.clear();
-            values.push(design);
-            values.extend(colors.by_ref().take(n as usize));
-            refs.push(self.intern_brick(&values));
-        }
+        each_brick(row, |values| refs.push(self.intern_brick(values)));
         let name = Span {
             at: self.names.len() as u32,
             len: row.identifier.len() as u32,

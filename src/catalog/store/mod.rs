@@ -9,8 +9,6 @@
 //! and items refer to them by number. Freed arena space is counted and
 //! reclaimed by `compact` once it passes the live data.
 
-use std::hash::BuildHasher;
-
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
@@ -28,7 +26,7 @@ mod slots;
 pub use reconcile::Reconciler;
 
 use exact::ExactIndex;
-use intern::{prefetch, InternTable};
+use intern::{brick_hash, prefetch, InternTable};
 use slots::{Interned, Span, NO_MASTER_DATA};
 
 /// How many rows ahead `push_all` prefetches the interning table's entries
@@ -66,6 +64,20 @@ pub struct Store {
 /// items, which are held inline: a million bricks are not a million
 /// allocations.
 pub(super) type Postings = SmallVec<[u32; 4]>;
+
+/// Each of `row`'s bricks as the interning table holds its values: the
+/// design, then its colours. Counts past the colours (which a stored row
+/// cannot have) end the last brick early; a negative count is none.
+fn each_brick(row: &CatalogRow, mut each: impl FnMut(&[i32])) {
+    let mut colors = row.colors.iter();
+    let mut values = SmallVec::<[i32; 8]>::new();
+    for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
+        values.clear();
+        values.push(design);
+        values.extend(colors.by_ref().take(n.max(0) as usize).copied());
+        each(&values);
+    }
+}
 
 impl Store {
     /// A store of `rows`, as a snapshot load builds it (`push_all`,
@@ -123,15 +135,10 @@ impl Store {
     /// probe. It reads the row as `put` does and changes nothing; a
     /// malformed row only prefetches less.
     fn prefetch_bricks(&self, row: &CatalogRow) {
-        let mut colors = row.colors.iter();
-        let mut values = SmallVec::<[i32; 8]>::new();
-        for (&design, &n) in row.designs.iter().zip(&row.color_counts) {
-            values.clear();
-            values.push(design);
-            values.extend(colors.by_ref().take(n.max(0) as usize).copied());
+        each_brick(row, |values| {
             self.brick_by_value
-                .prefetch(self.hasher.hash_one(&values[..]));
-        }
+                .prefetch(brick_hash(&self.hasher, values))
+        });
     }
 
     /// Indexes a store built with `push_all`.
