@@ -634,3 +634,199 @@ async fn a_log_pipe_nobody_reads_blocks_no_request() {
         "{dropped} lines dropped"
     );
 }
+
+/// Sends a request's head with `Expect: 100-continue` and no body, and
+/// returns the connection and what the server said first.
+async fn ask_first(
+    base: &str,
+    method: &str,
+    path: &str,
+    length: usize,
+    extra: &str,
+) -> (tokio::net::TcpStream, String) {
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer writer-key-0123456789\r\n{extra}\
+         Expect: 100-continue\r\nContent-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut first = vec![0u8; 12];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut first))
+        .await
+        .expect("the server answers the head alone")
+        .unwrap();
+    (stream, String::from_utf8(first).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_asks_first_is_refused_before_it_sends_a_body_too_large() {
+    let _turn = SERIAL.lock().await;
+    let _turn = TURN.lock().await;
+    let metrics_port = free_port().to_string();
+    let (service, client) = service(&[("APP__SERVER__METRICS_PORT", &metrics_port)]).await;
+    let liveness = Liveness::watch(&service.base, Duration::from_millis(50));
+    let single = 256 * 1024;
+    let large = 16 * 1024 * 1024;
+
+    // Over the limit: the whole answer comes without a byte of the body,
+    // and the connection closes after it.
+    for (path, limit) in [
+        ("/preferreditem", single),
+        ("/preferreditem/", single),
+        ("/preferreditem/batch", large),
+        ("/items/bulk", large),
+    ] {
+        let started = Instant::now();
+        let (mut stream, first) = ask_first(
+            &service.base,
+            "POST",
+            path,
+            limit + 1,
+            "X-Request-Id: asked-first-1\r\n",
+        )
+        .await;
+        assert_eq!(first, "HTTP/1.1 413", "{path}");
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+            .await
+            .expect("the connection closes after the refusal")
+            .unwrap();
+        let rest = String::from_utf8(rest).unwrap();
+        let (head, body) = rest.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        for line in [
+            "content-type: application/problem+json",
+            "x-content-type-options: nosniff",
+            "x-request-id: asked-first-1",
+            "connection: close",
+        ] {
+            assert!(head.contains(line), "{path}: {line} missing in {head}");
+        }
+        assert!(rest.len() < 4096, "{path}: {} bytes", rest.len());
+        let problem: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            problem,
+            json!({
+                "type": "urn:problem:payload-too-large",
+                "title": "Payload Too Large",
+                "status": 413,
+                "detail": format!("The request body is larger than the limit of {limit} bytes"),
+                "request_id": "asked-first-1",
+                "errors": [],
+            }),
+            "{path}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{path}");
+    }
+
+    // Within the limit: `100 Continue`, then the answer to the body.
+    let question = br#"{"bricks": [{"design_id": 1, "color_codes": [1, 2]}]}"#;
+    let (mut stream, first) =
+        ask_first(&service.base, "POST", "/preferreditem", question.len(), "").await;
+    assert_eq!(first, "HTTP/1.1 100");
+    stream.write_all(question).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let mut read = 0;
+    while !String::from_utf8_lossy(&answer[..read]).ends_with('}') {
+        let more = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer[read..]))
+            .await
+            .expect("the question is answered")
+            .unwrap();
+        assert!(more > 0, "{:?}", String::from_utf8_lossy(&answer[..read]));
+        read += more;
+    }
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(
+        answer.starts_with(" Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
+        "{answer}"
+    );
+
+    // Counted like any other answer, on its route.
+    let page = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counted = |route: &str| {
+        page.lines()
+            .find(|l| {
+                l.starts_with("http_requests_total{")
+                    && l.contains(&format!(r#"route="{route}""#))
+                    && l.contains(r#"status="413""#)
+            })
+            .map(|l| l.rsplit(' ').next().unwrap().to_owned())
+    };
+    assert_eq!(counted("/preferreditem").as_deref(), Some("2"), "{page}");
+    assert_eq!(
+        counted("/preferreditem/batch").as_deref(),
+        Some("1"),
+        "{page}"
+    );
+    drop(client);
+    assert_answered(liveness, "asked first").await;
+}
+
+/// The check before `100 Continue` keeps its own list of the routes with
+/// the large limit: for every documented route that takes a body, a
+/// client that asks first is refused exactly when the same body sent
+/// without asking would be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asking_first_is_refused_on_exactly_the_routes_whose_handlers_refuse() {
+    let _turn = SERIAL.lock().await;
+    let _turn = TURN.lock().await;
+    let (service, client) = service(&[]).await;
+    let document: Value = client
+        .get(format!("{}/openapi.json", service.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let over_single = vec![b' '; 256 * 1024 + 1];
+    let mut checked = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch"] {
+            if item[method]["requestBody"].is_null() {
+                continue;
+            }
+            let path = path.replace("{id}", "x").replace("{identifier}", "x");
+            assert!(!path.contains('{'), "a parameter to fill in: {path}");
+            let sent = client
+                .request(
+                    reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    format!("{}{path}", service.base),
+                )
+                .header("Authorization", "Bearer writer-key-0123456789")
+                .header("Content-Type", "application/json")
+                .body(over_single.clone())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            let (_, first) = ask_first(
+                &service.base,
+                &method.to_uppercase(),
+                &path,
+                over_single.len(),
+                "",
+            )
+            .await;
+            let asked = if first == "HTTP/1.1 413" { 413 } else { 0 };
+            assert_eq!(
+                sent == 413,
+                asked == 413,
+                "{method} {path}: {sent} sent, {first:?} asking first"
+            );
+            checked.push(format!("{method} {path} {sent}"));
+        }
+    }
+    println!("{checked:#?}");
+    assert!(checked.len() >= 7, "{checked:?}");
+    assert!(checked.iter().any(|c| c.ends_with(" 413")), "{checked:?}");
+    assert!(checked.iter().any(|c| !c.ends_with(" 413")), "{checked:?}");
+}

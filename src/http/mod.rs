@@ -6,6 +6,7 @@ pub mod access;
 pub mod docs;
 mod drain;
 pub mod error;
+mod expect;
 mod json_body;
 mod request_context;
 mod route_table;
@@ -13,6 +14,7 @@ mod security_headers;
 
 pub mod conditional;
 pub use error::{ApiError, ApiResult};
+pub use expect::ExpectCheck;
 pub use json_body::{read_body, BodyLimits, BodyPermit, JsonBody, ReadBody, RequestBody};
 pub use request_context::{
     in_this_request, request_context, trim_trailing_slash, RequestSpan, TraceTrust,

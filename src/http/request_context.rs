@@ -60,9 +60,18 @@ fn well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// The id of a request: its well-formed `X-Request-Id`, or a new one.
+pub(super) fn request_id_of(incoming: Option<&HeaderValue>) -> String {
+    incoming
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| well_formed(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
 /// The method as a metric label: the methods of HTTP, and `OTHER` for
 /// anything a client makes up, so that labels stay bounded.
-fn method_label(method: &actix_web::http::Method) -> &'static str {
+pub(super) fn method_label(method: &actix_web::http::Method) -> &'static str {
     match method.as_str() {
         "GET" => "GET",
         "HEAD" => "HEAD",
@@ -82,13 +91,7 @@ pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = req
-        .headers()
-        .get(&REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| well_formed(v))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let id = request_id_of(req.headers().get(&REQUEST_ID_HEADER));
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let method = req.method().clone();

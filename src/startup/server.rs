@@ -3,10 +3,11 @@
 //! method.
 
 use actix_cors::Cors;
-use actix_web::dev::Server;
+use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
 use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::http::access::{self, Access};
-use crate::http::{self, ApiError, BodyLimits, Hsts, RequestSpan, RouteTable};
+use crate::http::{self, ApiError, BodyLimits, ExpectCheck, Hsts, RequestSpan, RouteTable};
 use crate::metrics::Metrics;
 use crate::routes::{self, AppState};
 
@@ -47,7 +48,14 @@ pub fn build(
         proxies: settings.rate_limit.trusted_proxies.0.clone(),
     });
 
-    let mut server = HttpServer::new(move || {
+    let expect = ExpectCheck {
+        json_limit: settings.server.json_limit_bytes,
+        large_limit: settings.server.large_body_limit_bytes,
+        hsts: hsts.clone(),
+        routes: known_routes.clone().into_inner(),
+        metrics: metrics.clone().into_inner(),
+    };
+    let app = move || {
         let app = App::new()
             .app_data(state.clone())
             .app_data(access.clone())
@@ -69,17 +77,38 @@ pub fn build(
             .wrap(from_fn(http::request_context))
             .wrap(from_fn(http::security_headers))
             .wrap(from_fn(http::trim_trailing_slash))
-    })
-    .keep_alive(Duration::from_secs(settings.server.keep_alive_secs))
-    .client_request_timeout(Duration::from_millis(
-        settings.server.client_request_timeout_ms,
-    ))
-    .shutdown_timeout(settings.server.shutdown_grace_secs)
-    .disable_signals();
+    };
+
+    // What `actix_web::HttpServer` assembles, with its defaults, plus the
+    // check of `Expect: 100-continue` that it offers no way to set.
+    let builder = actix_server::Server::build();
+    let graceful = builder.graceful_shutdown_signal();
+    let keep_alive = Duration::from_secs(settings.server.keep_alive_secs);
+    let request_timeout = Duration::from_millis(settings.server.client_request_timeout_ms);
+    let local = listener.local_addr()?;
+    let mut builder = builder
+        .listen("preferred-item-service", listener, move || {
+            let graceful = graceful.clone();
+            let factory = app().into_factory().map_err(|error| error.error_response());
+            actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let graceful = graceful.clone();
+                    async move { graceful.notified().await }
+                })
+                .keep_alive(keep_alive)
+                .client_request_timeout(request_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local)
+                .expect(expect.clone().service())
+                .finish(map_config(factory, |_| AppConfig::default()))
+                .tcp()
+        })?
+        .shutdown_timeout(settings.server.shutdown_grace_secs)
+        .disable_signals();
     if settings.server.workers > 0 {
-        server = server.workers(settings.server.workers);
+        builder = builder.workers(settings.server.workers);
     }
-    Ok((port, server.listen(listener)?.run()))
+    Ok((port, builder.run()))
 }
 
 /// CORS for the configured origins (`*` for any). Preflights are answered
